@@ -1,0 +1,115 @@
+using System;
+using System.IO;
+using Google.Protobuf;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
+
+namespace Microsoft.ML.Pruning.Onnx;
+
+/// <summary>
+/// The one in-memory model of Microsoft.ML.Pruning: an ONNX <see cref="ModelProto"/> with loading that
+/// validates untrusted input, lossless writing, and the graph queries pruning needs.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = OnnxModel.Load("mlp.onnx");
+/// foreach (var w in model.GetPrunableWeights()) Console.WriteLine($"{w.Name} {string.Join('x', w.Shape)}");
+/// model.Save("mlp.copy.onnx");
+/// </code>
+/// </example>
+public sealed partial class OnnxModel
+{
+    /// <summary>Protobuf nesting allowed while parsing (subgraphs inside attributes nest messages).</summary>
+    internal const int ProtobufRecursionLimit = 200;
+
+    private OnnxModel(ModelProto proto, string? sourcePath)
+    {
+        Proto = proto;
+        SourcePath = sourcePath;
+    }
+
+    /// <summary>The underlying protobuf message. Edits through it are edits of this model.</summary>
+    public ModelProto Proto { get; }
+
+    /// <summary>The main graph.</summary>
+    public GraphProto Graph => Proto.Graph ?? throw new InvalidDataException("The model has no graph.");
+
+    /// <summary>The full path the model was loaded from, if any. Saving to it is refused.</summary>
+    public string? SourcePath { get; }
+
+    /// <summary>Wraps an existing protobuf model after validating it.</summary>
+    public static OnnxModel FromProto(ModelProto proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        var model = new OnnxModel(proto, null);
+        model.Validate("model");
+        return model;
+    }
+
+    /// <summary>Reads a model from bytes.</summary>
+    public static OnnxModel Load(ReadOnlySpan<byte> bytes) => Parse(bytes.ToArray(), "model bytes", null);
+
+    /// <summary>Reads a model from a stream (read to its end; the stream is not disposed).</summary>
+    public static OnnxModel Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Parse(buffer.ToArray(), "model stream", null);
+    }
+
+    /// <summary>
+    /// Reads a model file. Tensors stored as external data are read from files beside the model; their
+    /// paths must stay inside the model's folder.
+    /// </summary>
+    public static OnnxModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+            throw new FileNotFoundException($"ONNX model file '{fullPath}' does not exist.", fullPath);
+        return Parse(File.ReadAllBytes(fullPath), $"ONNX file '{fullPath}'", fullPath);
+    }
+
+    /// <summary>A deep copy, independent of this model.</summary>
+    public OnnxModel Clone() => new(Proto.Clone(), null);
+
+    /// <summary>Serializes the model.</summary>
+    public byte[] ToBytes() => Proto.ToByteArray();
+
+    /// <summary>Writes the model to a stream (not disposed).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Proto.WriteTo(stream);
+    }
+
+    /// <summary>
+    /// Writes the model to a file atomically (a temporary file in the same folder, then a rename), so a reader
+    /// never sees half a model. Writing over the file this model was loaded from is refused.
+    /// </summary>
+    public void Save(string path) => AtomicFile.Write(path, ToBytes(), SourcePath);
+
+    private static OnnxModel Parse(byte[] bytes, string what, string? sourcePath)
+    {
+        ModelProto proto;
+        try
+        {
+            using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), int.MaxValue, ProtobufRecursionLimit);
+            proto = ModelProto.Parser.ParseFrom(input);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new InvalidDataException($"The {what} is not a valid ONNX protobuf: {ex.Message}", ex);
+        }
+        if (proto.Graph is null)
+            throw new InvalidDataException($"The {what} has no graph.");
+        var model = new OnnxModel(proto, sourcePath);
+        model.Validate(what);
+        return model;
+    }
+
+    /// <summary>Validation of untrusted input; see OnnxModel.Validation.cs.</summary>
+    partial void ValidateCore(string what);
+
+    private void Validate(string what) => ValidateCore(what);
+}
