@@ -25,7 +25,7 @@ public sealed class MaskSelectionOptions
     /// <summary>
     /// Per-layer sparsity, by layer name, each in [0, 1). A layer named here prunes exactly its own share and
     /// is left out of the shared budget of <see cref="PruningScope.Global"/>. Names must match a layer passed to
-    /// the selector.
+    /// the selector exactly (ordinal comparison, whatever the dictionary's own comparer).
     /// </summary>
     public IDictionary<string, double> LayerSparsity { get; set; } = new Dictionary<string, double>(StringComparer.Ordinal);
 

@@ -95,9 +95,11 @@ public static class MaskSelector
         ArgumentNullException.ThrowIfNull(layers, layersName);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        CheckNames(layers, options.LayerSparsity, layersName);
+        // Snapshot with exact name matching, whatever comparer the caller's dictionary uses.
+        var overrides = new Dictionary<string, double>(options.LayerSparsity, StringComparer.Ordinal);
+        CheckNames(layers, overrides, layersName);
 
-        List<Group> groups = Plan(layers, options);
+        List<Group> groups = Plan(layers, options.Sparsity, options.Scope, overrides);
         var masks = new PruningMask[layers.Count];
         var errors = new ExceptionDispatchInfo?[groups.Count];
         var run = (Group group, int g) =>
@@ -123,7 +125,7 @@ public static class MaskSelector
         return masks;
     }
 
-    private static void CheckNames(IReadOnlyList<LayerValues> layers, IDictionary<string, double> overrides, string layersName)
+    private static void CheckNames(IReadOnlyList<LayerValues> layers, Dictionary<string, double> overrides, string layersName)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int l = 0; l < layers.Count; l++)
@@ -142,21 +144,21 @@ public static class MaskSelector
     }
 
     /// <summary>Splits the layers into groups that share one threshold.</summary>
-    private static List<Group> Plan(IReadOnlyList<LayerValues> layers, MaskSelectionOptions options)
+    private static List<Group> Plan(IReadOnlyList<LayerValues> layers, double sparsity, PruningScope scope, Dictionary<string, double> overrides)
     {
         var groups = new List<Group>();
         var pooled = new List<int>();
         for (int l = 0; l < layers.Count; l++)
         {
-            if (options.LayerSparsity.TryGetValue(layers[l].Name, out double own))
+            if (overrides.TryGetValue(layers[l].Name, out double own))
                 groups.Add(new Group([l], own, layers));
-            else if (options.Scope == PruningScope.Global)
+            else if (scope == PruningScope.Global)
                 pooled.Add(l);
             else
-                groups.Add(new Group([l], options.Sparsity, layers));
+                groups.Add(new Group([l], sparsity, layers));
         }
         if (pooled.Count > 0)
-            groups.Add(new Group([.. pooled], options.Sparsity, layers));
+            groups.Add(new Group([.. pooled], sparsity, layers));
         return groups;
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -61,5 +62,15 @@ public sealed class MaskSelectorOverrideTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => MaskSelector.SelectByMagnitude([new LayerValues("fc1", Ramp(4, 1))], options));
 
         StringAssert.Contains(e.Message, "fc9");
+    }
+
+    [TestMethod]
+    public void SelectByMagnitude_OverrideInCaseInsensitiveDictionary_StillMatchesNamesExactly()
+    {
+        var options = new MaskSelectionOptions { Sparsity = 0.5, LayerSparsity = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase) { ["FC1"] = 0.25 } };
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => MaskSelector.SelectByMagnitude([new LayerValues("fc1", Ramp(4, 1))], options));
+
+        StringAssert.Contains(e.Message, "FC1");
     }
 }
