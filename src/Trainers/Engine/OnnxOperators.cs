@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Pruning.Engine.Ops;
+
+namespace Microsoft.ML.Pruning.Engine;
+
+/// <summary>
+/// The one table of ONNX operators (default domain) the Torch engine executes. Adding an op is one line here
+/// plus its compile function under Ops/.
+/// </summary>
+internal static class OnnxOperators
+{
+    private static readonly Dictionary<string, OpDefinition> Table = new(StringComparer.Ordinal)
+    {
+        //                        inputs  outputs
+        ["Gemm"] = new(2, 3, 1, 1, MatrixOps.Gemm),
+        ["MatMul"] = new(2, 2, 1, 1, MatrixOps.MatMul),
+        ["Add"] = new(2, 2, 1, 1, ElementwiseOps.Add),
+        ["Sub"] = new(2, 2, 1, 1, ElementwiseOps.Sub),
+        ["Mul"] = new(2, 2, 1, 1, ElementwiseOps.Mul),
+        ["Div"] = new(2, 2, 1, 1, ElementwiseOps.Div),
+        ["Relu"] = new(1, 1, 1, 1, ActivationOps.Relu),
+        ["LeakyRelu"] = new(1, 1, 1, 1, ActivationOps.LeakyRelu),
+        ["Sigmoid"] = new(1, 1, 1, 1, ActivationOps.Sigmoid),
+        ["Tanh"] = new(1, 1, 1, 1, ActivationOps.Tanh),
+        ["Softmax"] = new(1, 1, 1, 1, ActivationOps.Softmax),
+        ["LogSoftmax"] = new(1, 1, 1, 1, ActivationOps.LogSoftmax),
+        ["Flatten"] = new(1, 1, 1, 1, ShapeOps.Flatten),
+        ["Reshape"] = new(1, 2, 1, 1, ShapeOps.Reshape),
+        ["Transpose"] = new(1, 1, 1, 1, ShapeOps.Transpose),
+        ["Identity"] = new(1, 1, 1, 1, ShapeOps.Identity),
+        ["Dropout"] = new(1, 3, 1, 2, DropoutOp.Compile),
+        ["Constant"] = new(0, 0, 1, 1, ConstantOp.Compile),
+    };
+
+    /// <summary>The supported op types, sorted.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Table.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>The definition of <paramref name="opType"/> in the default ONNX domain, if supported.</summary>
+    public static bool TryGet(string opType, out OpDefinition definition) => Table.TryGetValue(opType, out definition!);
+
+    /// <summary>Whether a node's domain is the default ONNX domain.</summary>
+    public static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
+}

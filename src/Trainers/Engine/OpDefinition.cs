@@ -1,0 +1,11 @@
+using System;
+
+namespace Microsoft.ML.Pruning.Engine;
+
+/// <summary>
+/// What the engine knows about one ONNX operator: how many inputs and outputs a node may have, and how to
+/// compile a node into an <see cref="OpKernel"/>. The compiler checks the counts before calling
+/// <see cref="Compile"/>; <see cref="Compile"/> validates attributes and may return null when the node is fully
+/// evaluated at compile time (its outputs defined through <see cref="NodeContext.DefineConstantOutput"/>).
+/// </summary>
+internal sealed record OpDefinition(int MinInputs, int MaxInputs, int MinOutputs, int MaxOutputs, Func<NodeContext, OpKernel?> Compile);
