@@ -28,8 +28,33 @@ public static class OnnxElementType
         TensorProto.Types.DataType.Float8E4M3Fnuz => 1,
         TensorProto.Types.DataType.Float8E5M2 => 1,
         TensorProto.Types.DataType.Float8E5M2Fnuz => 1,
+        TensorProto.Types.DataType.Float8E8M0 => 1,
         _ => 0,
     };
+
+    /// <summary>
+    /// Bits per element for types stored at a fixed width, including the packed sub-byte types (INT4, UINT4,
+    /// FLOAT4E2M1: 4; INT2, UINT2: 2); 0 for STRING, UNDEFINED and types this library does not know.
+    /// </summary>
+    public static int BitsPerElement(int dataType) => (TensorProto.Types.DataType)dataType switch
+    {
+        TensorProto.Types.DataType.Uint4 or TensorProto.Types.DataType.Int4 or TensorProto.Types.DataType.Float4E2M1 => 4,
+        TensorProto.Types.DataType.Uint2 or TensorProto.Types.DataType.Int2 => 2,
+        _ => SizeInBytes(dataType) * 8,
+    };
+
+    /// <summary>
+    /// The exact <c>raw_data</c> length in bytes that <paramref name="elementCount"/> elements need (sub-byte types
+    /// are packed, the last byte padded), or null when the type has no fixed width. Throws
+    /// <see cref="System.OverflowException"/> when the byte count does not fit 64 bits.
+    /// </summary>
+    /// <example><code>long? bytes = OnnxElementType.RawDataLength((int)TensorProto.Types.DataType.Float, 6); // 24</code></example>
+    public static long? RawDataLength(int dataType, long elementCount)
+    {
+        int bits = BitsPerElement(dataType);
+        if (bits == 0) return null;
+        return bits % 8 == 0 ? checked(elementCount * (bits / 8)) : checked((elementCount * bits + 7) / 8);
+    }
 
     /// <summary>The ONNX name of a data type, e.g. "FLOAT", for messages.</summary>
     public static string Name(int dataType) =>

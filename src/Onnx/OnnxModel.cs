@@ -45,10 +45,15 @@ public sealed partial class OnnxModel
         return model;
     }
 
-    /// <summary>Reads a model from bytes.</summary>
+    /// <summary>Reads a model from bytes. Models with external data must be loaded from their path instead.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a valid ONNX model.</exception>
     public static OnnxModel Load(ReadOnlySpan<byte> bytes) => Parse(bytes.ToArray(), "model bytes", null);
 
-    /// <summary>Reads a model from a stream (read to its end; the stream is not disposed).</summary>
+    /// <summary>
+    /// Reads a model from a stream (read to its end; the stream is not disposed). Models with external data
+    /// must be loaded from their path instead.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The stream is not a valid ONNX model.</exception>
     public static OnnxModel Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -58,9 +63,13 @@ public sealed partial class OnnxModel
     }
 
     /// <summary>
-    /// Reads a model file. Tensors stored as external data are read from files beside the model; their
-    /// paths must stay inside the model's folder.
+    /// Reads a model file. Tensors stored as external data are read from files beside the model into
+    /// <c>raw_data</c>, and their <c>data_location</c>/<c>external_data</c> are cleared, so the in-memory model is
+    /// self-contained and <see cref="Save(string)"/> writes one file. External locations must stay inside the
+    /// model's folder: absolute paths, <c>..</c> escapes and symbolic links resolving outside are rejected.
     /// </summary>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file or its external data is malformed; the message names the tensor, node or file.</exception>
     public static OnnxModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -103,6 +112,8 @@ public sealed partial class OnnxModel
         }
         if (proto.Graph is null)
             throw new InvalidDataException($"The {what} has no graph.");
+        if (sourcePath is not null)
+            ExternalDataReader.Inline(proto, sourcePath);
         var model = new OnnxModel(proto, sourcePath);
         model.Validate(what);
         return model;

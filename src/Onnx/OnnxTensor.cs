@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.IO;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
@@ -92,7 +93,8 @@ public static class OnnxTensor
     public static TensorProto FromFloats(string name, ReadOnlySpan<float> values, ReadOnlySpan<long> dims)
     {
         var tensor = NewTensor(name, TensorProto.Types.DataType.Float, values.Length, dims);
-        tensor.RawData = ByteString.CopyFrom(ToLittleEndianBytes(values));
+        // ONNX's checker rejects a 0-element tensor that sets any value field, even an empty one.
+        if (values.Length > 0) tensor.RawData = UnsafeByteOperations.UnsafeWrap(ToLittleEndianBytes(values));
         return tensor;
     }
 
@@ -100,7 +102,7 @@ public static class OnnxTensor
     public static TensorProto FromInt64s(string name, ReadOnlySpan<long> values, ReadOnlySpan<long> dims)
     {
         var tensor = NewTensor(name, TensorProto.Types.DataType.Int64, values.Length, dims);
-        tensor.RawData = ByteString.CopyFrom(ToLittleEndianBytes(values));
+        if (values.Length > 0) tensor.RawData = UnsafeByteOperations.UnsafeWrap(ToLittleEndianBytes(values));
         return tensor;
     }
 
@@ -117,11 +119,72 @@ public static class OnnxTensor
             throw new ArgumentException($"Tensor '{tensor.Name}' holds {count} values; {values.Length} were given.", nameof(values));
         if (tensor.HasRawData)
         {
-            tensor.RawData = ByteString.CopyFrom(ToLittleEndianBytes(values));
+            tensor.RawData = UnsafeByteOperations.UnsafeWrap(ToLittleEndianBytes(values));
             return;
         }
         tensor.FloatData.Clear();
         tensor.FloatData.AddRange(values.ToArray());
+    }
+
+    /// <summary>
+    /// The values of a tensor of any byte-aligned fixed-size type as little-endian bytes (what <c>raw_data</c>
+    /// holds), whichever storage field the producer used. Used where the element type does not matter (sparse
+    /// conversion). The returned array may be shared with the tensor's immutable raw_data; do not modify it.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> ToRawBytes(TensorProto tensor)
+    {
+        int size = OnnxElementType.SizeInBytes(tensor.DataType);
+        if (size == 0)
+            throw OnnxElementType.Unsupported(tensor.Name, tensor.DataType, "a fixed-size, byte-aligned type");
+        int count = CheckedCount(tensor);
+        if ((long)count * size > Array.MaxLength)
+            throw new InvalidDataException($"Tensor '{tensor.Name}' needs {(long)count * size} bytes, more than one array can hold.");
+        if (tensor.HasRawData)
+        {
+            if (tensor.RawData.Length != count * size)
+                throw new InvalidDataException(
+                    $"Tensor '{tensor.Name}' has {tensor.RawData.Length} bytes of raw_data; dims × element size require {count * size}.");
+            return tensor.RawData.Memory;
+        }
+        var bytes = new byte[count * size];
+        var span = bytes.AsSpan();
+        switch ((TensorProto.Types.DataType)tensor.DataType)
+        {
+            case TensorProto.Types.DataType.Float:
+            case TensorProto.Types.DataType.Complex64:
+                CheckTypedCount(tensor, tensor.FloatData.Count, count * size / 4);
+                for (int i = 0; i < tensor.FloatData.Count; i++) BinaryPrimitives.WriteSingleLittleEndian(span[(i * 4)..], tensor.FloatData[i]);
+                break;
+            case TensorProto.Types.DataType.Double:
+            case TensorProto.Types.DataType.Complex128:
+                CheckTypedCount(tensor, tensor.DoubleData.Count, count * size / 8);
+                for (int i = 0; i < tensor.DoubleData.Count; i++) BinaryPrimitives.WriteDoubleLittleEndian(span[(i * 8)..], tensor.DoubleData[i]);
+                break;
+            case TensorProto.Types.DataType.Int64:
+                CheckTypedCount(tensor, tensor.Int64Data.Count, count);
+                for (int i = 0; i < count; i++) BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], tensor.Int64Data[i]);
+                break;
+            case TensorProto.Types.DataType.Uint64:
+            case TensorProto.Types.DataType.Uint32:
+                CheckTypedCount(tensor, tensor.Uint64Data.Count, count);
+                for (int i = 0; i < count; i++)
+                {
+                    if (size == 8) BinaryPrimitives.WriteUInt64LittleEndian(span[(i * 8)..], tensor.Uint64Data[i]);
+                    else BinaryPrimitives.WriteUInt32LittleEndian(span[(i * 4)..], unchecked((uint)tensor.Uint64Data[i]));
+                }
+                break;
+            default:
+                // Every other byte-aligned type keeps its bit pattern in the low bytes of int32_data.
+                CheckTypedCount(tensor, tensor.Int32Data.Count, count);
+                Span<byte> word = stackalloc byte[4];
+                for (int i = 0; i < count; i++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(word, tensor.Int32Data[i]);
+                    word[..size].CopyTo(span[(i * size)..]);
+                }
+                break;
+        }
+        return bytes;
     }
 
     private static TensorProto NewTensor(string name, TensorProto.Types.DataType type, int count, ReadOnlySpan<long> dims)
