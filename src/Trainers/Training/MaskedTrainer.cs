@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Pruning.Training;
+
+/// <summary>
+/// Trains the part of an <see cref="OnnxModel"/> that computes one output, on the Torch engine, with pruning
+/// masks held fixed or updated between steps (gradual pruning); then writes the weights back into the model.
+/// </summary>
+public sealed class MaskedTrainer : IDisposable
+{
+    private readonly OnnxTorchModule _module;
+    private readonly Device _device;
+
+    /// <summary>Builds the engine for the sub-graph of <paramref name="model"/> that computes <paramref name="trainOutput"/>.</summary>
+    public MaskedTrainer(OnnxModel model, string trainOutput, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _device = device ?? throw new ArgumentNullException(nameof(device));
+        _module = new OnnxTorchModule(TrainingGraph.Extract(model, trainOutput), device);
+    }
+
+    /// <summary>The engine module (its parameters are the graph's float initializers).</summary>
+    public OnnxTorchModule Module => _module;
+
+    /// <summary>Holds these masks fixed from now on: masked weights are zeroed and stay zero through training.</summary>
+    public void SetMasks(IEnumerable<PruningMask> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        using var scope = NewDisposeScope();
+        foreach (var mask in masks)
+        {
+            var shape = _module.GetParameter(mask.Name).shape;
+            _module.SetMask(mask.Name, torch.tensor(mask.ToFloatArray(), shape, device: _device));
+        }
+        _module.ApplyMasks();
+    }
+
+    /// <summary>The current values of a weight, flattened.</summary>
+    public float[] ReadWeights(string initializerName)
+    {
+        using var scope = NewDisposeScope();
+        return _module.GetParameter(initializerName).detach().cpu().contiguous().data<float>().ToArray();
+    }
+
+    /// <summary>Runs the training loop.</summary>
+    public IReadOnlyList<EpochResult> Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null) =>
+        TorchTrainingLoop.Run(_module, data, settings, _device, hooks);
+
+    /// <summary>Writes the trained initializers into <paramref name="model"/> (same names).</summary>
+    public void WriteBack(OnnxModel model) => _module.WriteBack(model);
+
+    /// <inheritdoc />
+    public void Dispose() => _module.Dispose();
+}

@@ -1,0 +1,72 @@
+using System;
+using System.Reflection;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>
+/// What the estimators take from the user's ML.NET environment: a log channel, a seed derived from the
+/// context's seed, the GPU settings, and whether <c>CancelExecution</c> was called.
+/// </summary>
+/// <remarks>
+/// Trainer catalogs (<c>mlContext.MulticlassClassification.Trainers</c>) hold ML.NET's internal environment,
+/// not the MLContext, and ML.NET keeps its cancellation flag and GPU settings behind internal interfaces.
+/// Those few values are read by name through reflection here, in one place, and fall back to safe defaults
+/// (not canceled, CPU) if a future ML.NET renames them.
+/// </remarks>
+internal sealed class MLContextServices
+{
+    private const BindingFlags AnyInstance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+    private readonly IHost _host;
+    private readonly PropertyInfo? _isCanceled;
+
+    public MLContextServices(IHostEnvironment environment, string component)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        _host = environment.Register(component);
+        _isCanceled = Array.Find(_host.GetType().GetInterfaces(), i => i.Name == "ICancelable")?.GetProperty("IsCanceled");
+        if (environment is MLContext context)
+        {
+            Context = context;
+            GpuDeviceId = context.GpuDeviceId;
+            FallbackToCpu = context.FallbackToCpu;
+        }
+        else
+        {
+            // A context of our own builds ML.NET transforms; they save and load like any other.
+            Context = new MLContext(_host.Rand.Next());
+            GpuDeviceId = environment.GetType().GetProperty("GpuDeviceId", AnyInstance)?.GetValue(environment) as int?;
+            FallbackToCpu = environment.GetType().GetProperty("FallbackToCpu", AnyInstance)?.GetValue(environment) as bool? ?? false;
+        }
+    }
+
+    /// <summary>The environment of trainer catalogs, which ML.NET keeps internal.</summary>
+    public static IHostEnvironment EnvironmentOf(object catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        for (var type = catalog.GetType(); type is not null; type = type.BaseType)
+            if (type.GetProperty("Environment", AnyInstance)?.GetValue(catalog) is IHostEnvironment environment)
+                return environment;
+        throw new InvalidOperationException($"Could not reach the ML.NET environment of {catalog.GetType().Name}; this ML.NET version is not supported.");
+    }
+
+    /// <summary>The MLContext whose catalogs build transforms.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>MLContext.GpuDeviceId.</summary>
+    public int? GpuDeviceId { get; }
+
+    /// <summary>MLContext.FallbackToCpu.</summary>
+    public bool FallbackToCpu { get; }
+
+    /// <summary>A seed that is fixed when the MLContext was created with a seed.</summary>
+    public int NextSeed() => _host.Rand.Next();
+
+    public bool IsCanceled() => _isCanceled?.GetValue(_host) is true;
+
+    public void Info(string message)
+    {
+        using var channel = _host.Start(_host.ContextDescription);
+        channel.Info(MessageSensitivity.None, message);
+    }
+}

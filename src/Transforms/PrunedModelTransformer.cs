@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using Microsoft.ML.Data;
+using Microsoft.ML.Pruning.Onnx;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>
+/// A pruned (or sparsely trained) network: scores through ML.NET's own ONNX transformer on the compact model,
+/// saves and loads with <c>mlContext.Model</c> (it is saved as that ONNX transformer, so loading needs no
+/// custom code), writes the compact ONNX file, and carries the per-layer <see cref="Report"/>.
+/// </summary>
+public sealed class PrunedModelTransformer : ITransformer
+{
+    private readonly ITransformer _scorer;
+    private readonly OnnxModel _model;
+    private readonly byte[] _compactBytes;
+    private readonly string? _inputModelPath;
+
+    internal PrunedModelTransformer(ITransformer scorer, OnnxModel model, byte[] compactBytes, PruningReport report, string? inputModelPath)
+    {
+        _scorer = scorer;
+        _model = model;
+        _compactBytes = compactBytes;
+        _inputModelPath = inputModelPath;
+        Report = report;
+    }
+
+    /// <summary>Per-layer sparsity, totals and file sizes.</summary>
+    public PruningReport Report { get; }
+
+    /// <summary>A copy of the pruned network (dense initializers), for inspection or further pruning.</summary>
+    public OnnxModel Model => _model.Clone();
+
+    /// <summary>The compact ONNX bytes (sparse initializers where smaller).</summary>
+    public ReadOnlyMemory<byte> CompactOnnx => _compactBytes;
+
+    /// <summary>Writes the compact ONNX file atomically (temporary file, then rename). Overwriting the input model is refused.</summary>
+    public void SaveOnnx(string path) => AtomicFile.Write(path, _compactBytes, _inputModelPath);
+
+    /// <summary>Writes the compact ONNX model to a stream (not disposed).</summary>
+    public void SaveOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(_compactBytes);
+    }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => _scorer.Transform(input);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
+}

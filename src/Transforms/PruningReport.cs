@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Microsoft.ML.Pruning.Algorithms;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>What pruning did, per layer and in total, with the sizes of the dense and the compact ONNX file.</summary>
+public sealed class PruningReport
+{
+    internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed)
+    {
+        Layers = layers;
+        DenseBytes = denseBytes;
+        CompactBytes = compactBytes;
+        Elapsed = elapsed;
+    }
+
+    /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
+    public IReadOnlyList<LayerSparsity> Layers { get; }
+
+    /// <summary>Parameters in all prunable weights.</summary>
+    public long TotalParameters => Layers.Sum(l => l.Parameters);
+
+    /// <summary>Non-zero parameters in all prunable weights.</summary>
+    public long TotalNonZeros => Layers.Sum(l => l.NonZeros);
+
+    /// <summary>Zero fraction over all prunable weights.</summary>
+    public double Sparsity => TotalParameters == 0 ? 0 : 1.0 - (double)TotalNonZeros / TotalParameters;
+
+    /// <summary>Bytes of the model written with every initializer dense.</summary>
+    public long DenseBytes { get; }
+
+    /// <summary>Bytes of the compact model (sparse initializers where smaller), as <c>SaveOnnx</c> writes it.</summary>
+    public long CompactBytes { get; }
+
+    /// <summary>Wall time of pruning (selection, masking, fine-tuning, compaction).</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>A readable table.</summary>
+    public override string ToString()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var rows = Layers.Select(l => new[]
+        {
+            l.Name, string.Join("x", l.Shape), l.Parameters.ToString("N0", c), l.NonZeros.ToString("N0", c), l.Sparsity.ToString("P1", c),
+        }).ToList();
+        rows.Add(["total", "", TotalParameters.ToString("N0", c), TotalNonZeros.ToString("N0", c), Sparsity.ToString("P1", c)]);
+        string[] header = ["layer", "shape", "parameters", "non-zeros", "sparsity"];
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        var sb = new StringBuilder();
+        void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))));
+        Line(header);
+        sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (i == rows.Count - 1) sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
+            Line(rows[i]);
+        }
+        sb.Append(c, $"ONNX bytes: dense {DenseBytes:N0}, compact {CompactBytes:N0} ({(DenseBytes == 0 ? 0 : (double)CompactBytes / DenseBytes):P1}); pruned in {Elapsed.TotalSeconds:F2} s");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Linq;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>
+/// The graph ML.NET scores for our own networks. ML.NET's ONNX transformer feeds one row at a time and turns an
+/// output of shape [N, C] into a Vector&lt;Single, 1, C&gt; and [N] into a Vector of size 1. ML.NET's trainers
+/// give Score as Vector&lt;Single, C&gt; and PredictedLabel as a scalar, so this view ends each batch output
+/// with a Reshape to its per-row shape. The exported ONNX file keeps the batch dimension.
+/// </summary>
+internal static class RowView
+{
+    public static OnnxModel Create(OnnxModel model)
+    {
+        var proto = model.Proto.Clone();
+        var graph = proto.Graph;
+        foreach (var output in graph.Output)
+        {
+            var dims = output.Type?.TensorType?.Shape?.Dim;
+            if (dims is null || dims.Count == 0) continue;
+            string batched = output.Name + ".batched";
+            foreach (var node in graph.Node)
+            {
+                for (int i = 0; i < node.Output.Count; i++) if (node.Output[i] == output.Name) node.Output[i] = batched;
+                for (int i = 0; i < node.Input.Count; i++) if (node.Input[i] == output.Name) node.Input[i] = batched;
+            }
+            long[] rowShape = dims.Skip(1).Select(d => d.DimValue).ToArray();
+            string shapeName = output.Name + ".row_shape";
+            graph.Initializer.Add(OnnxTensor.FromInt64s(shapeName, rowShape, [rowShape.Length]));
+            var reshape = new NodeProto { OpType = "Reshape", Name = output.Name + ".row" };
+            reshape.Input.Add(batched);
+            reshape.Input.Add(shapeName);
+            reshape.Output.Add(output.Name);
+            graph.Node.Add(reshape);
+            dims.RemoveAt(0);
+        }
+        return OnnxModel.FromProto(proto);
+    }
+}

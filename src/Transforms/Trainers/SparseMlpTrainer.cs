@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Data;
+using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Training;
+
+namespace Microsoft.ML.Pruning.Trainers;
+
+/// <summary>
+/// Trains a multilayer perceptron on the Torch engine, sparse if asked (gradual magnitude pruning during
+/// training), and returns the same kind of transformer pruning does: ML.NET scoring, compact ONNX export,
+/// per-layer report. Created by <c>mlContext.{MulticlassClassification|BinaryClassification|Regression}.Trainers.SparseMlp</c>.
+/// </summary>
+public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
+{
+    private static readonly string[] ReservedNames = [MlpGraphBuilder.LogitsName, "Score", "Probability", "PredictedLabel", "PredictedIndex"];
+    private readonly MLContextServices _services;
+    private readonly SparseMlpOptions _options;
+    private readonly MlpHead _head;
+
+    internal SparseMlpTrainer(Microsoft.ML.Runtime.IHostEnvironment context, SparseMlpOptions options, MlpHead head)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (ReservedNames.Contains(options.FeatureColumnName))
+            throw new ArgumentOutOfRangeException(nameof(options.FeatureColumnName), options.FeatureColumnName,
+                $"The feature column may not be named '{options.FeatureColumnName}': the network uses that name for an output.");
+        _services = new MLContextServices(context, $"SparseMlp{head}");
+        _options = options;
+        _head = head;
+    }
+
+    private TrainingLoss Loss => _head switch
+    {
+        MlpHead.Multiclass => TrainingLoss.CrossEntropy,
+        MlpHead.Binary => TrainingLoss.BinaryCrossEntropy,
+        _ => TrainingLoss.MeanSquaredError,
+    };
+
+    private string[] OutputColumns => _head switch
+    {
+        MlpHead.Multiclass => ["Score", "PredictedLabel"],
+        MlpHead.Binary => ["Score", "Probability", "PredictedLabel"],
+        _ => ["Score"],
+    };
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        if (!inputSchema.TryFind(_options.FeatureColumnName, out var features))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), _options.FeatureColumnName, $"Could not find input column '{_options.FeatureColumnName}'");
+        if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Schema mismatch for input column '{_options.FeatureColumnName}': expected known-size vector of Single, got {features.Kind} of {features.ItemType}");
+        if (!inputSchema.TryFind(_options.LabelColumnName, out _))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), _options.LabelColumnName, $"Could not find input column '{_options.LabelColumnName}'");
+        // The output columns are those of the ONNX scorer on a network of this shape; build a tiny one to ask ML.NET.
+        var probe = _head == MlpHead.Multiclass ? 2 : 1;
+        var model = MlpGraphBuilder.Build(_options.FeatureColumnName, 1, [], probe, _options.Activation, _head, 0);
+        return _services.Context.Transforms.ApplyOnnxModel(OutputColumns, [_options.FeatureColumnName],
+            new System.IO.MemoryStream(RowView.Create(model).ToBytes())).GetOutputSchema(inputSchema)
+            ?? throw new InvalidOperationException("No output schema.");
+    }
+
+    /// <summary>Trains the network on <paramref name="input"/>.</summary>
+    public PrunedModelTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var watch = Stopwatch.StartNew();
+        var data = TrainingDataReader.Read(input, _options.FeatureColumnName, _options.LabelColumnName, Loss,
+            nameof(SparseMlpOptions.FeatureColumnName), nameof(SparseMlpOptions.LabelColumnName));
+        int outputs = _head == MlpHead.Multiclass
+            ? TrainingDataReader.ClassCount(input.Schema, _options.LabelColumnName, nameof(SparseMlpOptions.LabelColumnName))
+            : 1;
+        int seed = _options.Seed ?? _services.NextSeed();
+        var model = MlpGraphBuilder.Build(_options.FeatureColumnName, data.FeatureCount, _options.HiddenLayers, outputs, _options.Activation, _head, seed);
+        var weights = model.GetPrunableWeights();
+        var settings = _options.ToSettings(Loss, seed);
+        var device = TorchDevice.Resolve(_services.GpuDeviceId, _services.FallbackToCpu);
+        _services.Info($"SparseMlp {_head}: {data.RowCount} rows × {data.FeatureCount} features, layers {string.Join("-", _options.HiddenLayers)}-{outputs}, target sparsity {_options.TargetSparsity:P0}.");
+
+        using (var trainer = new MaskedTrainer(model, MlpGraphBuilder.LogitsName, device))
+        {
+            trainer.Train(data, settings, new TrainingHooks
+            {
+                EpochCompleted = e => _services.Info($"SparseMlp {e}"),
+                StepCompleted = GradualPruning(trainer, weights, data.RowCount),
+                IsCanceled = _services.IsCanceled,
+            });
+            trainer.WriteBack(model);
+        }
+        return PrunedModelFactory.Create(_services, model, OutputColumns, [_options.FeatureColumnName], input, weights, watch, null,
+            RowView.Create, _head == MlpHead.Multiclass ? (fit, scorer) => AppendKeyMapping(fit, scorer, outputs) : null);
+    }
+
+    /// <summary>The step hook of the gradual ramp; null for a dense network.</summary>
+    private Action<long>? GradualPruning(MaskedTrainer trainer, IReadOnlyList<PrunableWeight> weights, int rows)
+    {
+        if (_options.TargetSparsity == 0) return null;
+        long stepsPerEpoch = (rows + _options.BatchSize - 1) / _options.BatchSize;
+        long totalSteps = Math.Max(1, stepsPerEpoch * _options.Epochs);
+        long start = (long)Math.Floor(_options.SparsityRampStart * totalSteps);
+        long end = Math.Max(start + 1, (long)Math.Floor(_options.SparsityRampEnd * totalSteps) - 1);
+        int frequency = (int)Math.Min(_options.PruningFrequency, end - start);
+        var schedule = new PolynomialSparsitySchedule(0, _options.TargetSparsity, start, end, frequency);
+        var selection = new MaskSelectionOptions { Scope = _options.SparsityScope };
+        return step =>
+        {
+            if (!schedule.IsPruningStep(step) && step != end) return;
+            selection.Sparsity = schedule.SparsityAt(step);
+            var layers = weights.Select(w => new LayerValues(w.Name, trainer.ReadWeights(w.Name))).ToList();
+            trainer.SetMasks(MaskSelector.SelectByMagnitude(layers, selection));
+        };
+    }
+
+    /// <summary>PredictedLabel as ML.NET multiclass trainers give it: a key over the label's classes.</summary>
+    private ITransformer AppendKeyMapping(IDataView fitData, ITransformer scorer, int classes)
+    {
+        var ml = _services.Context;
+        var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(i => new ClassIndex { PredictedLabel = (uint)i }));
+        var toKey = ml.Transforms.Conversion.MapValueToKey("PredictedLabel", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);
+        var mapping = toKey.Fit(scorer.Transform(fitData));
+        return new TransformerChain<ITransformer>(scorer, mapping);
+    }
+
+    private sealed class ClassIndex
+    {
+        public uint PredictedLabel { get; set; }
+    }
+}
