@@ -59,7 +59,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
     private readonly Tensor[] _constants;
 
     private readonly string[] _maskComponents;
-    private readonly string[] _prunedComponents;
     private readonly Tensor?[] _masks;
     private readonly Tensor?[] _pruned;
 
@@ -88,7 +87,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
                 _trainables = new Parameter[n];
                 _parameterIndex = new Dictionary<string, int>(n, StringComparer.Ordinal);
                 _maskComponents = new string[n];
-                _prunedComponents = new string[n];
                 _masks = new Tensor?[n];
                 _pruned = new Tensor?[n];
                 for (int i = 0; i < n; i++)
@@ -99,7 +97,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
                     _parameterSlots[i] = slot;
                     _parameterComponents[i] = names.Reserve(name);
                     _maskComponents[i] = names.Reserve(name + "_mask");
-                    _prunedComponents[i] = names.Reserve(name + "_pruned");
                     var data = TensorProtoConversion.ToTorch(proto); // emptied by Parameter, which takes its handle
                     var parameter = new Parameter(data, requires_grad: true);
                     parameter.DetachFromDisposeScope();
@@ -251,7 +248,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         _masks[i] = keep;
         _pruned[i] = pruned;
         register_buffer(_maskComponents[i], keep);
-        register_buffer(_prunedComponents[i], pruned, persistent: false);
     }
 
     /// <summary>Removes the mask of <paramref name="initializerName"/>, if any; its weights train freely again.</summary>
@@ -260,7 +256,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         int i = IndexOf(initializerName);
         if (_masks[i] is null) return;
         ConditionallyRegisterBuffer(_maskComponents[i], null);
-        ConditionallyRegisterBuffer(_prunedComponents[i], null);
         _masks[i]!.Dispose();
         _pruned[i]!.Dispose();
         _masks[i] = null;
@@ -279,7 +274,7 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         using var noGrad = no_grad();
         for (int i = 0; i < _trainables.Length; i++)
             if (_pruned[i] is { } pruned)
-                _trainables[i].masked_fill_(pruned, 0).Dispose();
+                _trainables[i].masked_fill_(pruned, 0); // in-place ops return the tensor itself: not to be disposed
     }
 
     /// <summary>
@@ -335,11 +330,24 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         {
             _trainables[i] = get_parameter(_parameterComponents[i])!;
             if (_masks[i] is null) continue;
-            _masks[i] = get_buffer(_maskComponents[i]);
-            _pruned[i] = get_buffer(_prunedComponents[i]);
+            var mask = get_buffer(_maskComponents[i])!;
+            if (ReferenceEquals(mask, _masks[i])) continue;
+            _masks[i] = mask;
+            _pruned[i]!.Dispose();
+            using (NewDisposeScope()) _pruned[i] = mask.eq(0).DetachFromDisposeScope();
         }
         for (int i = 0; i < _constants.Length; i++)
             _constants[i] = get_buffer(_constantComponents[i])!;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        // The pruned positions are derived from the masks and not registered (TorchSharp would not move a
+        // non-persistent buffer), so they are released here.
+        if (disposing)
+            foreach (var pruned in _pruned ?? []) pruned?.Dispose();
+        base.Dispose(disposing);
     }
 
     private void Run(Tensor?[] slots)
