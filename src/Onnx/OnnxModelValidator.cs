@@ -156,7 +156,7 @@ internal sealed class OnnxModelValidator
     private InvalidDataException UndefinedInput(IList<NodeProto> nodes, int index, string input, string label, bool nested)
     {
         int producer = -1;
-        for (int j = index + 1; j < nodes.Count && producer < 0; j++)
+        for (int j = index; j < nodes.Count && producer < 0; j++) // from the node itself: a self-loop is a cycle
             foreach (string output in nodes[j].Output)
                 if (output == input) { producer = j; break; }
         var node = nodes[index];
