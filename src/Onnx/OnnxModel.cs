@@ -47,7 +47,7 @@ public sealed partial class OnnxModel
 
     /// <summary>Reads a model from bytes. Models with external data must be loaded from their path instead.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a valid ONNX model.</exception>
-    public static OnnxModel Load(ReadOnlySpan<byte> bytes) => Parse(bytes.ToArray(), "model bytes", null);
+    public static OnnxModel Load(ReadOnlySpan<byte> bytes) => Parse(bytes.ToArray(), "model given as bytes", null);
 
     /// <summary>
     /// Reads a model from a stream (read to its end; the stream is not disposed). Models with external data
@@ -59,7 +59,7 @@ public sealed partial class OnnxModel
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        return Parse(buffer.ToArray(), "model stream", null);
+        return Parse(buffer.ToArray(), "model read from a stream", null);
     }
 
     /// <summary>

@@ -132,21 +132,21 @@ internal sealed class OnnxModelValidator
 
             foreach (var attribute in node.Attribute)
             {
-                string place = $"attribute '{attribute.Name}' of {Describe(node, i, label)}";
+                string place = $"attribute '{attribute.Name}' of {Describe(node, i)} in {label}";
                 if (attribute.T is not null) TensorValidator.Validate(attribute.T, $"{place} in {_source}");
                 foreach (var t in attribute.Tensors) TensorValidator.Validate(t, $"{place} in {_source}");
                 if (attribute.SparseTensor is not null) OnnxSparseTensor.Validate(attribute.SparseTensor, $"{place} in {_source}");
                 foreach (var s in attribute.SparseTensors) OnnxSparseTensor.Validate(s, $"{place} in {_source}");
                 // A subgraph sees the names defined so far: not this node's outputs, nor later nodes'.
-                if (attribute.G is not null) ValidateGraph(attribute.G, $"subgraph '{attribute.G.Name}' in {place}", scope, depth + 1);
-                foreach (var g in attribute.Graphs) ValidateGraph(g, $"subgraph '{g.Name}' in {place}", scope, depth + 1);
+                if (attribute.G is not null) ValidateGraph(attribute.G, SubgraphLabel(attribute.G, attribute, node, i, label), scope, depth + 1);
+                foreach (var g in attribute.Graphs) ValidateGraph(g, SubgraphLabel(g, attribute, node, i, label), scope, depth + 1);
             }
 
             foreach (string output in node.Output)
             {
                 if (output.Length == 0) continue; // an omitted optional output
                 if (scope.Defined.TryGetValue(output, out int definer))
-                    throw Fail($"{Describe(node, i, label)} writes '{output}', which is already {DescribeDefiner(nodes, definer, label)}; " +
+                    throw Fail($"{label}: {Describe(node, i)} writes '{output}', which is already {DescribeDefiner(nodes, definer)}; " +
                                "ONNX assigns each name once");
                 scope.Defined.Add(output, i);
             }
@@ -164,13 +164,13 @@ internal sealed class OnnxModelValidator
         {
             string where = nested ? "defined in this subgraph or before its node in an enclosing graph"
                                   : "a graph input, an initializer or an output of an earlier node";
-            return Fail($"{Describe(node, index, label)} reads '{input}', which is not {where}");
+            return Fail($"{label}: {Describe(node, index)} reads '{input}', which is not {where}");
         }
         int? onCycle = FindNodeOnCycle(nodes);
         if (onCycle is int c)
-            return Fail($"nodes of {label} form a cycle through {Describe(nodes[c], c, label)}; " +
-                        $"{Describe(node, index, label)} reads '{input}' from {Describe(nodes[producer], producer, label)}");
-        return Fail($"{Describe(node, index, label)} reads '{input}' before {Describe(nodes[producer], producer, label)} produces it; " +
+            return Fail($"{label}: nodes form a cycle through {Describe(nodes[c], c)}; " +
+                        $"{Describe(node, index)} reads '{input}' from {Describe(nodes[producer], producer)}");
+        return Fail($"{label}: {Describe(node, index)} reads '{input}' before {Describe(nodes[producer], producer)} produces it; " +
                     "ONNX requires nodes in topological order");
     }
 
@@ -223,19 +223,27 @@ internal sealed class OnnxModelValidator
         return current;
     }
 
-    private static string DescribeDefiner(IList<NodeProto> nodes, int definer, string label) => definer switch
+    private static string DescribeDefiner(IList<NodeProto> nodes, int definer) => definer switch
     {
         GraphInput => "a graph input",
         Initializer => "an initializer",
         SparseInitializer => "a sparse initializer",
-        _ => $"written by {Describe(nodes[definer], definer, label)}",
+        _ => $"written by {Describe(nodes[definer], definer)}",
     };
 
-    /// <summary>"node 'conv1' (Conv, #3) of graph 'main'"; unnamed nodes get their display name.</summary>
-    internal static string Describe(NodeProto node, int index, string label) =>
+    /// <summary>"node 'conv1' (Conv, #3)"; unnamed nodes get their display name.</summary>
+    internal static string Describe(NodeProto node, int index) =>
         string.IsNullOrEmpty(node.Name)
-            ? $"unnamed node '{OnnxModel.DisplayName(node, index)}' ({node.OpType}, #{index}) of {label}"
-            : $"node '{node.Name}' ({node.OpType}, #{index}) of {label}";
+            ? $"unnamed node '{OnnxModel.DisplayName(node, index)}' ({node.OpType}, #{index})"
+            : $"node '{node.Name}' ({node.OpType}, #{index})";
+
+    /// <summary>"subgraph 'body' (attribute 'body' of node 'loop' (Loop, #4) in graph 'main')": the owner only, so deep nesting stays readable.</summary>
+    private static string SubgraphLabel(GraphProto graph, AttributeProto attribute, NodeProto owner, int index, string ownerLabel)
+    {
+        int cut = ownerLabel.IndexOf(" (", System.StringComparison.Ordinal);
+        string ownerGraph = cut < 0 ? ownerLabel : ownerLabel[..cut];
+        return $"subgraph '{graph.Name}' (attribute '{attribute.Name}' of {Describe(owner, index)} in {ownerGraph})";
+    }
 
     private InvalidDataException Fail(string problem) =>
         new($"Invalid {_source}: {char.ToLowerInvariant(problem[0])}{problem[1..]}.");
