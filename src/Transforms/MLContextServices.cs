@@ -40,13 +40,13 @@ internal sealed class MLContextServices
         }
     }
 
-    /// <summary>The environment of trainer catalogs, which ML.NET keeps internal.</summary>
+    /// <summary>The environment of trainer catalogs, which ML.NET keeps behind its internal IInternalCatalog.</summary>
     public static IHostEnvironment EnvironmentOf(object catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        for (var type = catalog.GetType(); type is not null; type = type.BaseType)
-            if (type.GetProperty("Environment", AnyInstance)?.GetValue(catalog) is IHostEnvironment environment)
-                return environment;
+        var internalCatalog = Array.Find(catalog.GetType().GetInterfaces(), i => i.Name == "IInternalCatalog");
+        if (internalCatalog?.GetProperty("Environment")?.GetValue(catalog) is IHostEnvironment environment)
+            return environment;
         throw new InvalidOperationException($"Could not reach the ML.NET environment of {catalog.GetType().Name}; this ML.NET version is not supported.");
     }
 

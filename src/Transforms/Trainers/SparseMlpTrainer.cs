@@ -20,6 +20,7 @@ namespace Microsoft.ML.Pruning.Trainers;
 public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
 {
     private static readonly string[] ReservedNames = [MlpGraphBuilder.LogitsName, "Score", "Probability", "PredictedLabel", "PredictedIndex"];
+    private readonly Microsoft.ML.Runtime.IHostEnvironment _environment;
     private readonly MLContextServices _services;
     private readonly SparseMlpOptions _options;
     private readonly MlpHead _head;
@@ -32,6 +33,7 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         if (ReservedNames.Contains(options.FeatureColumnName))
             throw new ArgumentOutOfRangeException(nameof(options.FeatureColumnName), options.FeatureColumnName,
                 $"The feature column may not be named '{options.FeatureColumnName}': the network uses that name for an output.");
+        _environment = context;
         _services = new MLContextServices(context, $"SparseMlp{head}");
         _options = options;
         _head = head;
@@ -44,11 +46,12 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         _ => TrainingLoss.MeanSquaredError,
     };
 
-    private string[] OutputColumns => _head switch
+    /// <summary>The ONNX outputs of the per-row view (see <see cref="RowView"/>): [N] outputs carry a ".vector" suffix.</summary>
+    private string[] OnnxOutputColumns => _head switch
     {
-        MlpHead.Multiclass => ["Score", "PredictedLabel"],
-        MlpHead.Binary => ["Score", "Probability", "PredictedLabel"],
-        _ => ["Score"],
+        MlpHead.Multiclass => ["Score", "PredictedLabel" + ScalarColumnMappings.VectorSuffix],
+        MlpHead.Binary => ["Score" + ScalarColumnMappings.VectorSuffix, "Probability" + ScalarColumnMappings.VectorSuffix, "PredictedLabel" + ScalarColumnMappings.VectorSuffix],
+        _ => ["Score" + ScalarColumnMappings.VectorSuffix],
     };
 
     /// <inheritdoc />
@@ -61,12 +64,12 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
                 $"Schema mismatch for input column '{_options.FeatureColumnName}': expected known-size vector of Single, got {features.Kind} of {features.ItemType}");
         if (!inputSchema.TryFind(_options.LabelColumnName, out _))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), _options.LabelColumnName, $"Could not find input column '{_options.LabelColumnName}'");
-        // The output columns are those of the ONNX scorer on a network of this shape; build a tiny one to ask ML.NET.
+        // The output columns are those of the scoring chain on a network of this shape; build a tiny one to ask ML.NET.
         var probe = _head == MlpHead.Multiclass ? 2 : 1;
         var model = MlpGraphBuilder.Build(_options.FeatureColumnName, 1, [], probe, _options.Activation, _head, 0);
-        return _services.Context.Transforms.ApplyOnnxModel(OutputColumns, [_options.FeatureColumnName],
-            new System.IO.MemoryStream(RowView.Create(model).ToBytes())).GetOutputSchema(inputSchema)
-            ?? throw new InvalidOperationException("No output schema.");
+        var onnx = _services.Context.Transforms.ApplyOnnxModel(OnnxOutputColumns, [_options.FeatureColumnName],
+            new System.IO.MemoryStream(RowView.Create(model).ToBytes()));
+        return ScalarChain(probe).Aggregate((IEstimator<ITransformer>)onnx, (chain, next) => chain.Append(next)).GetOutputSchema(inputSchema);
     }
 
     /// <summary>Trains the network on <paramref name="input"/>.</summary>
@@ -96,8 +99,8 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
             });
             trainer.WriteBack(model);
         }
-        return PrunedModelFactory.Create(_services, model, OutputColumns, [_options.FeatureColumnName], input, weights, watch, null,
-            RowView.Create, _head == MlpHead.Multiclass ? (fit, scorer) => AppendKeyMapping(fit, scorer, outputs) : null);
+        return PrunedModelFactory.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input, weights, watch, null,
+            RowView.Create, (fit, scorer) => AppendScalarColumns(fit, scorer, outputs));
     }
 
     /// <summary>The step hook of the gradual ramp; null for a dense network.</summary>
@@ -120,14 +123,46 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         };
     }
 
-    /// <summary>PredictedLabel as ML.NET multiclass trainers give it: a key over the label's classes.</summary>
-    private ITransformer AppendKeyMapping(IDataView fitData, ITransformer scorer, int classes)
+    /// <summary>
+    /// ML.NET estimators after the ONNX scorer that give the columns ML.NET's own trainers give: scalars instead of
+    /// one-element vectors (<see cref="ScalarColumnMappings"/>) and, for multiclass, PredictedLabel as a key over
+    /// the label's classes; the intermediate ".vector" columns are dropped.
+    /// </summary>
+    private IEnumerable<IEstimator<ITransformer>> ScalarChain(int classes)
     {
         var ml = _services.Context;
-        var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(i => new ClassIndex { PredictedLabel = (uint)i }));
-        var toKey = ml.Transforms.Conversion.MapValueToKey("PredictedLabel", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);
-        var mapping = toKey.Fit(scorer.Transform(fitData));
-        return new TransformerChain<ITransformer>(scorer, mapping);
+        switch (_head)
+        {
+            case MlpHead.Multiclass:
+                yield return ml.Transforms.CustomMapping(new SparseMlpMulticlassScalarsFactory().GetMapping(), ScalarColumnMappings.Multiclass);
+                var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(i => new ClassIndex { PredictedLabel = (uint)i }));
+                yield return ml.Transforms.Conversion.MapValueToKey("PredictedLabel",
+                    keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);
+                break;
+            case MlpHead.Binary:
+                yield return ml.Transforms.CustomMapping(new SparseMlpBinaryScalarsFactory().GetMapping(), ScalarColumnMappings.Binary);
+                break;
+            default:
+                yield return ml.Transforms.CustomMapping(new SparseMlpRegressionScalarsFactory().GetMapping(), ScalarColumnMappings.Regression);
+                break;
+        }
+        yield return ml.Transforms.DropColumns(OnnxOutputColumns.Where(c => c.EndsWith(ScalarColumnMappings.VectorSuffix, StringComparison.Ordinal)).ToArray());
+    }
+
+    private ITransformer AppendScalarColumns(IDataView fitData, ITransformer scorer, int classes)
+    {
+        _environment.ComponentCatalog.RegisterAssembly(typeof(SparseMlpTrainer).Assembly);
+        if (!ReferenceEquals(_environment, _services.Context))
+            _services.Context.ComponentCatalog.RegisterAssembly(typeof(SparseMlpTrainer).Assembly);
+        var chain = new TransformerChain<ITransformer>(scorer);
+        var current = scorer.Transform(fitData);
+        foreach (var estimator in ScalarChain(classes))
+        {
+            var transformer = estimator.Fit(current);
+            chain = chain.Append(transformer);
+            current = transformer.Transform(current);
+        }
+        return chain;
     }
 
     private sealed class ClassIndex
