@@ -74,6 +74,13 @@ internal static class ExternalDataReader
             long length = ParseNonNegative(lengthText, "length", tensor, context) ?? fileLength - offset;
             if (length > fileLength - offset)
                 throw Fail(tensor, context, $"has external data offset {offset} and length {length}, beyond the end of '{location}' ({fileLength} bytes)");
+            // Compare with what the dims promise before allocating anything.
+            long? expected;
+            try { expected = OnnxElementType.RawDataLength(tensor.DataType, TensorValidator.ElementCount(tensor, context)); }
+            catch (OverflowException) { throw Fail(tensor, context, $"has dims {TensorValidator.Dims(tensor)} whose byte size overflows 64 bits"); }
+            if (expected is long bytes && bytes != length)
+                throw Fail(tensor, context,
+                    $"has {length} bytes of external data in '{location}'; dims {TensorValidator.Dims(tensor)} × {OnnxElementType.Name(tensor.DataType)} require {bytes}");
             if (length > Array.MaxLength)
                 throw Fail(tensor, context, $"has {length} bytes of external data, more than one array can hold");
             data = new byte[length];

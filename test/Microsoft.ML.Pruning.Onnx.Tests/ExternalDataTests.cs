@@ -140,7 +140,7 @@ public sealed class ExternalDataTests
         File.WriteAllBytes(folder.File("w.bin"), RawBytes(Weights));
         string path = WriteModel(folder, "w.bin", length: "40");
 
-        AssertInvalid.File(path, "'W'", "40 bytes of raw_data");
+        AssertInvalid.File(path, "'W'", "40 bytes of external data in 'w.bin'", "require 48");
     }
 
     [TestMethod]
