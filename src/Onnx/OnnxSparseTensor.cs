@@ -56,7 +56,7 @@ public static class OnnxSparseTensor
     /// <summary>
     /// Stores a dense tensor sparsely: values as a 1-D tensor of the same element type, named like the dense
     /// tensor (which makes it the sparse tensor's name), and INT64 linear indices named <c>&lt;name&gt;_indices</c>,
-    /// ascending — the form ONNX's checker accepts. An element counts as zero only when all its bytes are zero,
+    /// ascending — the form ONNX's checker accepts — stored as packed varints (<c>int64_data</c>). An element counts as zero only when all its bytes are zero,
     /// so -0.0 is kept and the round trip is bit-exact. Doc string, metadata and unknown fields of the dense
     /// tensor move to the values tensor.
     /// </summary>
@@ -90,11 +90,9 @@ public static class OnnxSparseTensor
         if (nonZero.Count > 0)
         {
             values.RawData = UnsafeByteOperations.UnsafeWrap(gathered);
-            var indexArray = nonZero.ToArray();
-            var indexBytes = MemoryMarshal.AsBytes(indexArray.AsSpan()).ToArray();
-            if (!BitConverter.IsLittleEndian)
-                for (int i = 0; i < indexBytes.Length; i += 8) indexBytes.AsSpan(i, 8).Reverse();
-            indices.RawData = UnsafeByteOperations.UnsafeWrap(indexBytes);
+            // Indices go in int64_data, which protobuf packs as varints: a linear index below 2^21 takes 3 bytes
+            // instead of raw_data's 8, which is what makes a 90%-sparse layer about a sixth of its dense size.
+            indices.Int64Data.AddRange(nonZero);
         }
         var sparse = new SparseTensorProto { Values = values, Indices = indices };
         sparse.Dims.Add(dense.Dims);

@@ -36,6 +36,26 @@ public sealed class CompactOnnxTests
     }
 
     [TestMethod]
+    public void SaveOnnx_LeNet300At90Percent_IsAtMostAFifthOfTheDenseFile()
+    {
+        var ml = new MLContext(1);
+        var lenet = Microsoft.ML.Pruning.Models.MlpGraphBuilder.Build("Features", 784, [300, 100], 10,
+            Microsoft.ML.Pruning.Models.MlpActivation.Relu, Microsoft.ML.Pruning.Models.MlpHead.Multiclass, 3);
+        var data = ml.Data.LoadFromEnumerable(new[] { new Pixels() });
+        var pruned = ml.Pruning().Magnitude(lenet, ["Score"], ["Features"], 0.9, Microsoft.ML.Pruning.Algorithms.PruningScope.Layer).Fit(data);
+        using var compact = new MemoryStream();
+        pruned.SaveOnnx(compact);
+        double ratio = (double)compact.Length / lenet.ToBytes().Length;
+        Assert.IsTrue(ratio <= 0.20, $"compact/dense = {ratio:P1}");
+    }
+
+    private sealed class Pixels
+    {
+        [Microsoft.ML.Data.VectorType(784)]
+        public float[] Features { get; set; } = new float[784];
+    }
+
+    [TestMethod]
     public void SaveOnnx_CompactModel_PassesOnnxChecker()
     {
         string? python = PythonWithOnnx();
