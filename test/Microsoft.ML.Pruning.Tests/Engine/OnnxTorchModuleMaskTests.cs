@@ -95,6 +95,18 @@ public sealed class OnnxTorchModuleMaskTests
         Assert.AreEqual(0f, module.GetParameter("W1").abs().sum().item<float>());
     }
 
+    [TestMethod]
+    public void ApplyMasks_NegativePrunedWeights_BecomePositiveZero()
+    {
+        using var scope = NewDisposeScope();
+        using var module = new OnnxTorchModule(TestGraphs.Mlp(inputs: 4, hidden: 5));
+        using (torch.no_grad()) module.GetParameter("W1").fill_(-0.5f);
+        module.SetMask("W1", torch.zeros(5, 4));
+        module.ApplyMasks();
+        foreach (float v in module.GetParameter("W1").data<float>().ToArray())
+            Assert.AreEqual(0, System.BitConverter.SingleToInt32Bits(v), "pruned weights must be +0, not -0");
+    }
+
     private static void Step(OnnxTorchModule module, torch.optim.Optimizer optimizer, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
