@@ -63,7 +63,6 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
 
     private bool _training;
 
-    private static readonly Scalar PositiveZero = 0f.ToScalar();
 
     /// <summary>
     /// Compiles <paramref name="model"/>'s graph. Parameters and buffers are built on the CPU, then moved to
@@ -273,7 +272,9 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             if (_masks[i] is not { } mask) continue;
             // w·mask, then +0 turns the −0 of pruned negative weights into +0. Both are vectorized in-place ops,
             // ~30× faster than masked_fill_ with a boolean mask. In-place ops return the tensor itself: no Dispose.
-            _trainables[i].mul_(mask).add_(PositiveZero);
+            // A Scalar made here belongs to the caller's dispose scope; a cached static one would be disposed by
+            // the first scope that happened to create it and crash later steps.
+            _trainables[i].mul_(mask).add_(0f);
         }
     }
 
