@@ -50,6 +50,7 @@ public sealed class MagnitudePruningEstimator : IEstimator<PrunedModelTransforme
             ColumnChecks.Find(input.Schema, name, nameof(input));
         var watch = Stopwatch.StartNew();
         var model = _source.Clone();
+        model.Densify(); // a compact input model is pruned and reported like its dense form
         var weights = model.GetPrunableWeights();
         var candidates = weights.Where(w => !_options.ExcludedLayers.Contains(w.Name)).ToList();
         if (candidates.Count == 0)

@@ -73,7 +73,9 @@ public static class TrainingGraph
         graph.Output.Add(declared?.Clone() ?? new ValueInfoProto { Name = output });
         try
         {
-            return OnnxModel.FromProto(proto);
+            var extracted = OnnxModel.FromProto(proto);
+            extracted.Densify(); // the engine trains dense tensors; compact storage is for files
+            return extracted;
         }
         catch (InvalidDataException ex)
         {

@@ -40,6 +40,26 @@ public sealed class FineTuneTests
     }
 
     [TestMethod]
+    public void FineTune_CompactInputModel_PrunesAndTrainsLikeItsDenseForm()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var compact = ml.Pruning().Magnitude(TrainedMlp(ml, data), Outputs, ["Features"], 0.8).Fit(data).CompactOnnx;
+        var model = OnnxModel.Load(compact.Span);
+        Assert.IsTrue(model.Proto.Graph.SparseInitializer.Count > 0, "the input is compact");
+        var tuned = ml.Pruning().Magnitude(new MagnitudePruningOptions
+        {
+            Model = model, OutputColumnNames = Outputs, InputColumnNames = ["Features"], Sparsity = 0.9,
+            FineTune = new FineTuneOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.01 },
+        }).Fit(data);
+        Assert.AreEqual(0.9, tuned.Report.Sparsity, 0.01);
+        var oneShot = ml.Pruning().Magnitude(model, Outputs, ["Features"], 0.9).Fit(data);
+        double tunedAccuracy = ml.MulticlassClassification.Evaluate(tuned.Transform(data)).MicroAccuracy;
+        double oneShotAccuracy = ml.MulticlassClassification.Evaluate(oneShot.Transform(data)).MicroAccuracy;
+        Assert.IsTrue(tunedAccuracy >= oneShotAccuracy, $"fine-tuned {tunedAccuracy} < one-shot {oneShotAccuracy}");
+    }
+
+    [TestMethod]
     public void FineTune_MissingLabelColumn_ThrowsCouldNotFind()
     {
         var ml = new MLContext(1);
