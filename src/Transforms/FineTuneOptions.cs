@@ -4,27 +4,12 @@ namespace Microsoft.ML.Pruning;
 
 /// <summary>
 /// Re-training after pruning, with the masks fixed so pruned weights stay exactly zero. It runs the same
-/// training loop as the SparseMlp trainers, on the Torch engine.
+/// training loop as the SparseMlp trainers, on the Torch engine. Default: 2 epochs of Adam at 1e-3, batch 128.
 /// </summary>
-public sealed class FineTuneOptions
+public sealed class FineTuneOptions : GradientTrainingOptions
 {
-    /// <summary>Passes over the data.</summary>
-    public int Epochs { get; set; } = 2;
-
-    /// <summary>Rows per step.</summary>
-    public int BatchSize { get; set; } = 128;
-
-    /// <summary>Step size.</summary>
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Optimizer.</summary>
-    public TrainingOptimizer Optimizer { get; set; } = TrainingOptimizer.Adam;
-
-    /// <summary>Momentum, for <see cref="TrainingOptimizer.SgdMomentum"/>.</summary>
-    public double Momentum { get; set; } = 0.9;
-
-    /// <summary>L2 weight decay.</summary>
-    public double WeightDecay { get; set; }
+    /// <summary>Two epochs by default.</summary>
+    public FineTuneOptions() => Epochs = 2;
 
     /// <summary>The label column. Its type sets the loss: key → cross-entropy, Boolean → binary cross-entropy, Single → squared error.</summary>
     public string LabelColumnName { get; set; } = "Label";
@@ -36,16 +21,4 @@ public sealed class FineTuneOptions
     public string? ScoreColumnName { get; set; }
 
     internal void Validate() => ToSettings(TrainingLoss.CrossEntropy, 0).Validate("FineTune");
-
-    internal TrainingSettings ToSettings(TrainingLoss loss, int seed) => new()
-    {
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        LearningRate = LearningRate,
-        Optimizer = Optimizer,
-        Momentum = Momentum,
-        WeightDecay = WeightDecay,
-        Loss = loss,
-        Seed = seed,
-    };
 }

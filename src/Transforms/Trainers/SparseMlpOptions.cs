@@ -10,7 +10,7 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// Options of the SparseMlp trainers: a multilayer perceptron trained on the Torch engine, optionally made
 /// sparse during training by a gradual (cubic) sparsity ramp (Zhu and Gupta, 2017).
 /// </summary>
-public sealed class SparseMlpOptions
+public sealed class SparseMlpOptions : GradientTrainingOptions
 {
     /// <summary>Known-size vector of Single.</summary>
     public string FeatureColumnName { get; set; } = "Features";
@@ -23,24 +23,6 @@ public sealed class SparseMlpOptions
 
     /// <summary>Hidden activation.</summary>
     public MlpActivation Activation { get; set; } = MlpActivation.Relu;
-
-    /// <summary>Passes over the data.</summary>
-    public int Epochs { get; set; } = 10;
-
-    /// <summary>Rows per step.</summary>
-    public int BatchSize { get; set; } = 128;
-
-    /// <summary>Step size.</summary>
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Optimizer.</summary>
-    public TrainingOptimizer Optimizer { get; set; } = TrainingOptimizer.Adam;
-
-    /// <summary>Momentum, for <see cref="TrainingOptimizer.SgdMomentum"/>.</summary>
-    public double Momentum { get; set; } = 0.9;
-
-    /// <summary>L2 weight decay.</summary>
-    public double WeightDecay { get; set; }
 
     /// <summary>Final fraction of zero weights (all layers' weight matrices), in [0, 1). 0 trains a dense network.</summary>
     public double TargetSparsity { get; set; }
@@ -75,16 +57,4 @@ public sealed class SparseMlpOptions
         if (PruningFrequency <= 0) throw new ArgumentOutOfRangeException(nameof(PruningFrequency), PruningFrequency, "PruningFrequency must be positive.");
         if (!Enum.IsDefined(SparsityScope)) throw new ArgumentOutOfRangeException(nameof(SparsityScope), SparsityScope, "Unknown scope.");
     }
-
-    internal TrainingSettings ToSettings(TrainingLoss loss, int seed) => new()
-    {
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        LearningRate = LearningRate,
-        Optimizer = Optimizer,
-        Momentum = Momentum,
-        WeightDecay = WeightDecay,
-        Loss = loss,
-        Seed = seed,
-    };
 }
