@@ -64,6 +64,25 @@ internal sealed class MLContextServices
 
     public bool IsCanceled() => _isCanceled?.GetValue(_host) is true;
 
+    /// <summary>
+    /// ML.NET's ONNX scorer on <paramref name="model"/>, on the GPU when the MLContext asks for one. With
+    /// FallbackToCpu, a CPU-only ONNX Runtime (which lacks the CUDA entry point that ML.NET's own fallback does
+    /// not catch) gives a CPU scorer instead of an error.
+    /// </summary>
+    public IEstimator<ITransformer> OnnxScorer(string[] outputColumns, string[] inputColumns, byte[] model)
+    {
+        try
+        {
+            return Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new System.IO.MemoryStream(model),
+                shapeDictionary: null, gpuDeviceId: GpuDeviceId, fallbackToCpu: FallbackToCpu);
+        }
+        catch (EntryPointNotFoundException) when (GpuDeviceId is not null && FallbackToCpu)
+        {
+            Info($"ONNX Runtime here has no CUDA support; scoring on the CPU (FallbackToCpu).");
+            return Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new System.IO.MemoryStream(model));
+        }
+    }
+
     public void Info(string message)
     {
         using var channel = _host.Start(_host.ContextDescription);

@@ -110,7 +110,5 @@ public sealed class MagnitudePruningEstimator : IEstimator<PrunedModelTransforme
                     $"Layer '{layer}' in LayerSparsity is not a prunable weight of the model. Prunable weights: {known}.");
     }
 
-    private IEstimator<ITransformer> Scoring(byte[] bytes) =>
-        _services.Context.Transforms.ApplyOnnxModel(_options.OutputColumnNames, _options.InputColumnNames, new MemoryStream(bytes),
-            shapeDictionary: null, gpuDeviceId: _services.GpuDeviceId, fallbackToCpu: _services.FallbackToCpu);
+    private IEstimator<ITransformer> Scoring(byte[] bytes) => _services.OnnxScorer(_options.OutputColumnNames, _options.InputColumnNames, bytes);
 }

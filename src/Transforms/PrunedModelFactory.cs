@@ -33,8 +33,7 @@ internal static class PrunedModelFactory
         compact.Compact();
         byte[] compactBytes = compact.ToBytes();
         byte[] scoringBytes = scoringView is null ? compactBytes : scoringView(compact).ToBytes();
-        ITransformer scorer = services.Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new MemoryStream(scoringBytes),
-            shapeDictionary: null, gpuDeviceId: services.GpuDeviceId, fallbackToCpu: services.FallbackToCpu).Fit(fitData);
+        ITransformer scorer = services.OnnxScorer(outputColumns, inputColumns, scoringBytes).Fit(fitData);
         if (appendScoring is not null) scorer = appendScoring(fitData, scorer);
         watch.Stop();
         return new PrunedModelTransformer(scorer, model, compactBytes, new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed), inputModelPath);

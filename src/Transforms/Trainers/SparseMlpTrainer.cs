@@ -67,8 +67,7 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         // The output columns are those of the scoring chain on a network of this shape; build a tiny one to ask ML.NET.
         var probe = _head == MlpHead.Multiclass ? 2 : 1;
         var model = MlpGraphBuilder.Build(_options.FeatureColumnName, 1, [], probe, _options.Activation, _head, 0);
-        var onnx = _services.Context.Transforms.ApplyOnnxModel(OnnxOutputColumns, [_options.FeatureColumnName],
-            new System.IO.MemoryStream(RowView.Create(model).ToBytes()));
+        var onnx = _services.OnnxScorer(OnnxOutputColumns, [_options.FeatureColumnName], RowView.Create(model).ToBytes());
         return ScalarChain(probe).Aggregate((IEstimator<ITransformer>)onnx, (chain, next) => chain.Append(next)).GetOutputSchema(inputSchema);
     }
 

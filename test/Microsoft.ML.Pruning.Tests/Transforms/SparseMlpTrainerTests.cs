@@ -142,6 +142,23 @@ public sealed class SparseMlpTrainerTests
     }
 
     [TestMethod]
+    public void SparseMlp_GpuRequestedWithoutCudaOrFallback_ThrowsNamingGpuDeviceId()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Inconclusive("CUDA is available here; this checks the CPU-only error.");
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.SparseMlp(Small(epochs: 1)).Fit(TestData.Multiclass(ml)));
+        StringAssert.Contains(ex.Message, "GpuDeviceId");
+    }
+
+    [TestMethod]
+    public void SparseMlp_GpuRequestedWithFallback_TrainsOnCpu()
+    {
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var model = ml.MulticlassClassification.Trainers.SparseMlp(Small(epochs: 5)).Fit(TestData.Multiclass(ml));
+        Assert.IsTrue(ml.MulticlassClassification.Evaluate(model.Transform(TestData.Multiclass(ml, 90, seed: 3))).MicroAccuracy > 0.9);
+    }
+
+    [TestMethod]
     public void SparseMlp_EpochProgress_GoesToMLContextLog()
     {
         var ml = new MLContext(1);
