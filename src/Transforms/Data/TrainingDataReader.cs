@@ -18,10 +18,10 @@ internal static class TrainingDataReader
         var column = ColumnChecks.Find(schema, labelColumn, parameter);
         return column.Type switch
         {
-            KeyDataViewType => TrainingLoss.CrossEntropy,
+            KeyDataViewType key when key.RawType == typeof(uint) => TrainingLoss.CrossEntropy,
             BooleanDataViewType => TrainingLoss.BinaryCrossEntropy,
             NumberDataViewType n when n == NumberDataViewType.Single => TrainingLoss.MeanSquaredError,
-            _ => throw ColumnChecks.Mismatch(parameter, labelColumn, "Key, Boolean or Single", column.Type),
+            _ => throw ColumnChecks.Mismatch(parameter, labelColumn, "Key<UInt32>, Boolean or Single", column.Type),
         };
     }
 
@@ -29,7 +29,7 @@ internal static class TrainingDataReader
     public static int ClassCount(DataViewSchema schema, string labelColumn, string parameter)
     {
         var column = ColumnChecks.Find(schema, labelColumn, parameter);
-        if (column.Type is not KeyDataViewType key || key.Count == 0 || key.Count > int.MaxValue)
+        if (column.Type is not KeyDataViewType key || key.RawType != typeof(uint) || key.Count == 0 || key.Count > int.MaxValue)
             throw ColumnChecks.Mismatch(parameter, labelColumn, "Key", column.Type);
         return (int)key.Count;
     }
