@@ -8,7 +8,7 @@ using System.Text.Json;
 namespace Microsoft.ML.Pruning.Tests.Samples;
 
 /// <summary>
-/// Turns a C# notebook's code cells into a program: the cells in order, <c>#r "nuget: …"</c> lines dropped (the
+/// Turns a C# notebook's code cells into a program: the cells in order, <c>#r</c>/<c>#i</c> (package) lines dropped (the
 /// program is built against the local projects instead) and <c>using</c> directives moved to the top.
 /// </summary>
 internal static class NotebookProgram
@@ -25,7 +25,7 @@ internal static class NotebookProgram
             foreach (string line in source.Replace("\r\n", "\n").Split('\n'))
             {
                 string trimmed = line.Trim();
-                if (trimmed.StartsWith("#r ", StringComparison.Ordinal)) continue;
+                if (trimmed.StartsWith("#r ", StringComparison.Ordinal) || trimmed.StartsWith("#i ", StringComparison.Ordinal)) continue;
                 if (trimmed.StartsWith("using ", StringComparison.Ordinal) && trimmed.EndsWith(';') && !trimmed.Contains('('))
                 {
                     if (!usings.Contains(trimmed)) usings.Add(trimmed);
