@@ -4,6 +4,8 @@
 // It must stay equal to the notebook's code cells; test NotebookTests checks that.
 #:project ../../src/Transforms/Microsoft.ML.Pruning.csproj
 #:package TorchSharp-cpu
+// ML.NET generates code at run time; file-based apps default to Native AOT settings that forbid it.
+#:property PublishAot=false
 using System;
 using System.IO;
 using System.IO.Compression;
