@@ -272,9 +272,14 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             if (_masks[i] is not { } mask) continue;
             // w·mask, then +0 turns the −0 of pruned negative weights into +0. Both are vectorized in-place ops,
             // ~30× faster than masked_fill_ with a boolean mask. In-place ops return the tensor itself: no Dispose.
-            // A Scalar made here belongs to the caller's dispose scope; a cached static one would be disposed by
-            // the first scope that happened to create it and crash later steps.
-            _trainables[i].mul_(mask).add_(0f);
+            // A Scalar made here belongs to the caller's dispose scope (a cached static one would be disposed by the
+            // first scope that created it), and is kept alive past the native call (TorchSharp does not).
+            // (add_(Scalar) would make an implicit alpha Scalar of its own, so alpha is explicit too.)
+            var zero = 0f.ToScalar();
+            var one = 1f.ToScalar();
+            _trainables[i].mul_(mask).add_(zero, one);
+            GC.KeepAlive(zero);
+            GC.KeepAlive(one);
         }
     }
 

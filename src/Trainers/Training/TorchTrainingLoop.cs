@@ -29,7 +29,7 @@ public static class TorchTrainingLoop
 
         torch.random.manual_seed(settings.Seed);
         module.train();
-        using var optimizer = CreateOptimizer(module, settings);
+        using var optimizer = new GradientOptimizer(module.parameters(), settings);
         int rows = data.RowCount, width = data.FeatureCount;
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
@@ -51,9 +51,9 @@ public static class TorchTrainingLoop
                     var (x, y) = Gather(data, order, start, count, width, settings.Loss, device);
                     var output = module.forward(x);
                     var loss = Loss(output, y, settings.Loss);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     module.ApplyMasks();
                     double value = loss.item<float>();
                     if (double.IsNaN(value) || double.IsInfinity(value))
@@ -72,13 +72,6 @@ public static class TorchTrainingLoop
         module.eval();
         return results;
     }
-
-    private static optim.Optimizer CreateOptimizer(OnnxTorchModule module, TrainingSettings s) => s.Optimizer switch
-    {
-        TrainingOptimizer.Adam => optim.Adam(module.parameters(), lr: s.LearningRate, weight_decay: s.WeightDecay),
-        TrainingOptimizer.SgdMomentum => optim.SGD(module.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(s), s.Optimizer, "Unknown optimizer."),
-    };
 
     private static (Tensor X, Tensor Y) Gather(
         TrainingData data, int[] order, int start, int count, int width, TrainingLoss lossKind, Device device)
