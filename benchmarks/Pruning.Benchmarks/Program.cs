@@ -1,0 +1,57 @@
+// Benchmarks of Microsoft.ML.Pruning. Each subcommand prints one markdown section of BENCHMARKS.md (progress goes
+// to stderr); benchmarks/run-all.sh runs them all and regenerates BENCHMARKS.md.
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Pruning.Benchmarks;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+
+const string Usage = """
+    Usage: Pruning.Benchmarks <benchmark> [--option value ...] [--markdown FILE]
+
+      magnitude-50m  [--repetitions 5] [--width 4096] [--hidden-layers 3] [--sparsity 0.9] [--folder DIR]
+                     Load + write of a ≈50M-parameter MLP vs. load + global magnitude pruning + write.
+      lenet          [--epochs 10] [--sparsities 0.5,0.8,0.9,0.95] [--data DIR] [--output DIR]
+                     [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
+                     LeNet-300-100 on full Fashion-MNIST: one-shot, fine-tuned and gradual pruning vs torch.nn.utils.prune.
+      throughput     [--epochs 2] [--rounds 10] [--warmup-epochs 1] [--data DIR]
+                     Training samples/s: the ONNX engine vs a hand-built TorchSharp Sequential.
+
+    The section is printed to stdout and, with --markdown, written to FILE.
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    var arguments = BenchmarkArguments.Parse(args[0], args[1..]);
+    string? markdown = arguments.OptionalString("markdown");
+    TorchSharp.torch.set_num_threads(arguments.Int("threads", 2));
+    string section = args[0] switch
+    {
+        "magnitude-50m" => LargeMagnitudeBenchmark.Run(arguments),
+        "lenet" => LeNetBenchmark.Run(arguments),
+        "throughput" => ThroughputBenchmark.Run(arguments),
+        _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
+    };
+    Console.WriteLine(section);
+    if (markdown is not null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdown))!);
+        File.WriteAllText(markdown, section.TrimEnd() + Environment.NewLine);
+    }
+    return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Usage);
+    return 2;
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text.Json;
+
+namespace Microsoft.ML.Pruning.Benchmarks;
+
+/// <summary>Runs benchmarks/peer/torch_prune.py and reads the JSON it writes.</summary>
+internal static class PythonPeer
+{
+    /// <summary>The peer script: next to the repository's benchmarks folder, found upward from the app's folder or the working directory.</summary>
+    public static string FindScript()
+    {
+        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "benchmarks", "peer", "torch_prune.py");
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return Path.Combine("benchmarks", "peer", "torch_prune.py");
+    }
+
+    /// <summary>Runs the script with <paramref name="arguments"/> plus <c>--json FILE</c>; its stdout and stderr pass through to stderr.</summary>
+    public static JsonDocument Run(string python, string script, IEnumerable<string> arguments, string jsonPath)
+    {
+        var start = new ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = false };
+        start.ArgumentList.Add(script);
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        start.ArgumentList.Add("--json");
+        start.ArgumentList.Add(jsonPath);
+        Format.Progress($"Running {python} {string.Join(' ', start.ArgumentList)}");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"The python peer failed with exit code {process.ExitCode}.");
+        return JsonDocument.Parse(File.ReadAllText(jsonPath));
+    }
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""The PyTorch peer of the lenet benchmark.
+
+Loads the dense LeNet-300-100 that Pruning.Benchmarks exported (ONNX initializers fc1.weight, fc1.bias, ...)
+into an equivalent nn.Sequential of Linear/ReLU, then for each sparsity prunes it with
+torch.nn.utils.prune.global_unstructured(L1Unstructured) and fine-tunes it (Adam, lr 1e-3, batch 128; the
+pruning re-parametrization keeps the masks). Reports test accuracies, and how many weight positions our
+one-shot file and torch's mask agree on. Optionally runs onnx.checker on a compact (sparse-initializer) file.
+
+Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx, python3-numpy):
+    /usr/bin/python3 benchmarks/peer/torch_prune.py --model dense.onnx --json out.json
+"""
+import argparse
+import gzip
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+import torch
+from torch import nn
+import torch.nn.functional as F
+from torch.nn.utils import prune
+
+LAYERS = ("fc1", "fc2", "fc3")
+
+
+def log(message):
+    print(f"[torch peer] {message}", file=sys.stderr, flush=True)
+
+
+def read_idx(folder, split):
+    """Fashion-MNIST IDX files as (float32 [n, 784] in [0, 1], int64 [n]), scaled like the C# reader (byte / 255)."""
+    with gzip.open(os.path.join(folder, f"{split}-images-idx3-ubyte.gz"), "rb") as f:
+        images = f.read()
+    with gzip.open(os.path.join(folder, f"{split}-labels-idx1-ubyte.gz"), "rb") as f:
+        labels = f.read()
+    if int.from_bytes(images[0:4], "big") != 2051 or int.from_bytes(labels[0:4], "big") != 2049:
+        raise ValueError(f"{folder} does not hold Fashion-MNIST IDX files for {split}")
+    n = int.from_bytes(images[4:8], "big")
+    x = np.frombuffer(images, dtype=np.uint8, offset=16, count=n * 784).reshape(n, 784).astype(np.float32) / np.float32(255)
+    y = np.frombuffer(labels, dtype=np.uint8, offset=8, count=n).astype(np.int64)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def initializers(path):
+    """Every float initializer of an ONNX file as a numpy array, sparse initializers expanded."""
+    model = onnx.load(path)
+    result = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for sparse in model.graph.sparse_initializer:
+        values = numpy_helper.to_array(sparse.values)
+        indices = numpy_helper.to_array(sparse.indices)
+        dense = np.zeros(int(np.prod(sparse.dims)), dtype=values.dtype)
+        if indices.ndim == 1:
+            dense[indices] = values
+        else:
+            dense[np.ravel_multi_index(tuple(indices.T), tuple(sparse.dims))] = values
+        result[sparse.values.name] = dense.reshape(tuple(sparse.dims))
+    return result
+
+
+def lenet(weights):
+    """nn.Sequential(Linear(784,300), ReLU, Linear(300,100), ReLU, Linear(100,10)) holding the given weights."""
+    shapes = [weights[f"{name}.weight"].shape for name in LAYERS]
+    model = nn.Sequential(
+        nn.Linear(shapes[0][1], shapes[0][0]), nn.ReLU(),
+        nn.Linear(shapes[1][1], shapes[1][0]), nn.ReLU(),
+        nn.Linear(shapes[2][1], shapes[2][0]))
+    with torch.no_grad():
+        for name, linear in zip(LAYERS, linears(model)):
+            linear.weight.copy_(torch.tensor(np.array(weights[f"{name}.weight"])))
+            linear.bias.copy_(torch.tensor(np.array(weights[f"{name}.bias"])))
+    return model
+
+
+def linears(model):
+    return [m for m in model if isinstance(m, nn.Linear)]
+
+
+@torch.no_grad()
+def accuracy(model, x, y):
+    model.eval()
+    return (model(x).argmax(dim=1) == y).double().mean().item()
+
+
+def fine_tune(model, x, y, epochs, seed, batch=128, lr=1e-3):
+    """Adam + cross-entropy over shuffled batches; returns wall seconds."""
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(x.shape[0], generator=generator)
+        for i in range(0, x.shape[0], batch):
+            index = order[i:i + batch]
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x[index]), y[index])
+            loss.backward()
+            optimizer.step()
+    return time.perf_counter() - start
+
+
+def sparsity_of(model):
+    weights = [m.weight for m in linears(model)]
+    total = sum(w.numel() for w in weights)
+    zeros = sum(int((w == 0).sum()) for w in weights)
+    return zeros / total
+
+
+def check(path):
+    """onnx.checker on the file: the plain check, then with full_check (shape inference)."""
+    result = {"path": path}
+    model = onnx.load(path)
+    try:
+        onnx.checker.check_model(model)
+        result.update(ok=True, error=None)
+    except Exception as e:  # the checker raises several types; report any
+        result.update(ok=False, error=f"{type(e).__name__}: {e}")
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        result.update(full_check_ok=True, full_check_error=None)
+    except Exception as e:
+        result.update(full_check_ok=False, full_check_error=f"{type(e).__name__}: {e}")
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="dense LeNet-300-100 ONNX file exported by Pruning.Benchmarks")
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--sparsities", default="0.5,0.8,0.9,0.95")
+    parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs")
+    parser.add_argument("--ours", help="our one-shot files, '{percent}' replaced by e.g. 90, to compare masks")
+    parser.add_argument("--check", help="a compact ONNX file for onnx.checker")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", required=True, help="where to write the results")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    train_x, train_y = read_idx(args.data, "train")
+    test_x, test_y = read_idx(args.data, "t10k")
+    dense_weights = initializers(args.model)
+
+    result = {
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__},
+        "threads": torch.get_num_threads(),
+    }
+    dense = lenet(dense_weights)
+    result["dense"] = {"accuracy": accuracy(dense, test_x, test_y)}
+    log(f"dense: {result['dense']['accuracy']:.4f}")
+
+    tuned = lenet(dense_weights)
+    seconds = fine_tune(tuned, train_x, train_y, args.epochs, args.seed)
+    result["dense_fine_tuned"] = {"accuracy": accuracy(tuned, test_x, test_y), "seconds": seconds}
+    log(f"dense + {args.epochs} epochs: {result['dense_fine_tuned']['accuracy']:.4f} in {seconds:.1f} s")
+
+    result["sparsities"] = []
+    for s in (float(v) for v in args.sparsities.split(",")):
+        model = lenet(dense_weights)
+        parameters = [(m, "weight") for m in linears(model)]
+        prune.global_unstructured(parameters, pruning_method=prune.L1Unstructured, amount=s)
+        entry = {"sparsity": s, "one_shot": accuracy(model, test_x, test_y), "one_shot_sparsity": sparsity_of(model)}
+
+        if args.ours:
+            path = args.ours.replace("{percent}", f"{s * 100:g}")
+            if os.path.exists(path):
+                ours = initializers(path)
+                agree = total = 0
+                for name, m in zip(LAYERS, linears(model)):
+                    kept_by_torch = m.weight_mask.numpy() != 0
+                    kept_by_us = ours[f"{name}.weight"] != 0
+                    agree += int((kept_by_torch == kept_by_us).sum())
+                    total += kept_by_torch.size
+                entry["mask_agreement"] = agree / total
+
+        entry["fine_tune_seconds"] = fine_tune(model, train_x, train_y, args.epochs, args.seed)
+        entry["fine_tuned"] = accuracy(model, test_x, test_y)
+        entry["fine_tuned_sparsity"] = sparsity_of(model)
+        result["sparsities"].append(entry)
+        log(f"{s:.0%}: one-shot {entry['one_shot']:.4f}, + {args.epochs} epochs {entry['fine_tuned']:.4f} "
+            f"(sparsity {entry['fine_tuned_sparsity']:.4f}, masks agree {entry.get('mask_agreement', float('nan')):.6f})")
+
+    if args.check:
+        result["check"] = check(args.check)
+        log(f"onnx.checker on {args.check}: {result['check']}")
+
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
