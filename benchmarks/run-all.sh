@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all three, in order: magnitude-50m, lenet, throughput
+#   benchmarks/run-all.sh                        # all five, in order: quickstart, magnitude-50m, lenet, fine-tune-seeds, throughput
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
-#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (MAGNITUDE_50M_ARGS, LENET_ARGS, THROUGHPUT_ARGS)
+#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, FINE_TUNE_SEEDS_ARGS, THROUGHPUT_ARGS)
 #
+# quickstart is the README's first command (samples/QuickStart) with its output kept verbatim.
 # Each benchmark writes its section to benchmarks/results/<name>.md (kept in git) and its progress to
 # benchmarks/results/<name>.log (ignored). BENCHMARKS.md = benchmarks/intro.md + the sections + benchmarks/notes.md.
-# The lenet benchmark takes ~15 minutes on 2 cores; run the script in the background if your shell has a time limit:
+# lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~25 (most of it the python peer); run the script in the background if your shell has a time limit:
 #   nohup benchmarks/run-all.sh > /tmp/benchmarks.log 2>&1 &
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
-all=(magnitude-50m lenet throughput)
+all=(quickstart magnitude-50m lenet fine-tune-seeds throughput)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 for name in "${selected[@]}"; do
   case " ${all[*]} " in *" $name "*) ;; *) echo "Unknown benchmark '$name'; choose from: ${all[*]}" >&2; exit 2 ;; esac
 done
+
+# The QuickStart's printed output as a section: the command, when and where, then the output unedited.
+quickstart_section() {
+  local out=$1; shift
+  local cpu os
+  cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
+  os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -sr)
+  echo "## quickstart: the README's first command"
+  echo
+  echo "- Command: \`dotnet run --project samples/QuickStart -c Release${*:+ -- $*}\`"
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M') UTC"
+  echo "- Machine: ${cpu:-$(uname -m)}, nproc $(nproc), $(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GiB RAM, $os, .NET SDK $(dotnet --version)"
+  echo
+  echo "Its output, unedited (the README quotes the table from here; prune and training times vary from run to run, the"
+  echo "accuracies and bytes do not):"
+  echo
+  echo '```'
+  cat "$out"
+  echo '```'
+}
 
 cd "$repo"
 dotnet build benchmarks/Pruning.Benchmarks/Pruning.Benchmarks.csproj -c Release -nologo -v quiet
@@ -30,7 +51,20 @@ for name in "${selected[@]}"; do
   read -r -a extra <<< "${!var:-}"
   echo "== $name ${extra[*]:-} ($(date -u '+%H:%M:%S') UTC; progress in $results/$name.log)" >&2
   # A failed run keeps the previous section.
-  if dotnet run --project benchmarks/Pruning.Benchmarks -c Release --no-build -- "$name" "${extra[@]}" --markdown "$results/$name.md.new" \
+  if [ "$name" = quickstart ]; then
+    if dotnet build samples/QuickStart -c Release -nologo -v quiet > "$results/$name.log" 2>&1 &&
+        dotnet run --project samples/QuickStart -c Release --no-build -- "${extra[@]}" --output "${TMPDIR:-/tmp}/pruning-benchmarks/quickstart" \
+          > "$results/$name.out" 2>> "$results/$name.log"; then
+      # The output folder is a temporary one; say where the README's command puts it.
+      sed -i -e "s|${TMPDIR:-/tmp}/pruning-benchmarks/quickstart|./quickstart-output|" -e "s|$repo/||" "$results/$name.out"
+      quickstart_section "$results/$name.out" "${extra[@]}" > "$results/$name.md"
+      rm -f "$results/$name.out"
+    else
+      echo "$name failed; see $results/$name.log" >&2
+      tail -n 20 "$results/$name.log" >&2
+      status=1
+    fi
+  elif dotnet run --project benchmarks/Pruning.Benchmarks -c Release --no-build -- "$name" "${extra[@]}" --markdown "$results/$name.md.new" \
       > "$results/$name.log" 2>&1; then
     mv "$results/$name.md.new" "$results/$name.md"
   else

@@ -20,9 +20,9 @@ namespace Microsoft.ML.Pruning.Benchmarks;
 /// </summary>
 internal static class LeNetBenchmark
 {
-    private static readonly string[] Outputs = ["Score", "PredictedLabel"];
-    private static readonly string[] Inputs = ["Features"];
-    private const int Seed = 1;
+    private static readonly string[] Outputs = LeNetSetup.Outputs;
+    private static readonly string[] Inputs = LeNetSetup.Inputs;
+    private const int Seed = LeNetSetup.DenseSeed;
 
     private sealed record SparsityResult(
         double Sparsity, double OneShot, long CompactBytes, double OneShotSeconds,
@@ -51,7 +51,7 @@ internal static class LeNetBenchmark
         var watch = Stopwatch.StartNew();
         var dense = TorchRetry.Run("dense SparseMlp", () => ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = Seed }).Fit(train));
         double denseSeconds = watch.Elapsed.TotalSeconds;
-        double denseAccuracy = Accuracy(ml, dense, test);
+        double denseAccuracy = LeNetSetup.Accuracy(ml, dense, test);
         string densePath = Path.Combine(output, "dense.onnx");
         dense.SaveOnnx(densePath);
         long denseBytes = new FileInfo(densePath).Length;
@@ -59,8 +59,8 @@ internal static class LeNetBenchmark
         var denseModel = OnnxModel.Load(densePath);
 
         // 2. Dense + fine-tune epochs: what the extra epochs alone are worth.
-        var denseTuned = TorchRetry.Run("dense fine-tune", () => ml.Pruning().Magnitude(Options(denseModel, 0, fineTuneEpochs)).Fit(train));
-        double denseTunedAccuracy = Accuracy(ml, denseTuned, test);
+        var denseTuned = TorchRetry.Run("dense fine-tune", () => ml.Pruning().Magnitude(LeNetSetup.FineTuned(denseModel, 0, fineTuneEpochs)).Fit(train));
+        double denseTunedAccuracy = LeNetSetup.Accuracy(ml, denseTuned, test);
         double denseTunedSeconds = denseTuned.Report.Elapsed.TotalSeconds;
         Format.Progress($"Dense + {fineTuneEpochs} epochs: accuracy {denseTunedAccuracy:P2} in {denseTunedSeconds:F1} s.");
 
@@ -72,7 +72,7 @@ internal static class LeNetBenchmark
         foreach (double sparsity in sparsities)
         {
             var oneShot = ml.Pruning().Magnitude(denseModel, Outputs, Inputs, sparsity, PruningScope.Global).Fit(train);
-            double oneShotAccuracy = Accuracy(ml, oneShot, test);
+            double oneShotAccuracy = LeNetSetup.Accuracy(ml, oneShot, test);
             string path = Path.Combine(output, $"magnitude-{Percent(sparsity)}.onnx");
             oneShot.SaveOnnx(path);
             if (sparsity == checkSparsity)
@@ -89,8 +89,8 @@ internal static class LeNetBenchmark
                 Format.Progress($"ONNX Runtime, compact vs masked dense at {sparsity:P0}: max |diff| {comparison.MaxAbsDifference:G3}, {comparison.ArgMaxDisagreements} arg-max disagreements.");
             }
 
-            var tuned = TorchRetry.Run($"fine-tune at {sparsity:P0}", () => ml.Pruning().Magnitude(Options(denseModel, sparsity, fineTuneEpochs)).Fit(train));
-            double tunedAccuracy = Accuracy(ml, tuned, test);
+            var tuned = TorchRetry.Run($"fine-tune at {sparsity:P0}", () => ml.Pruning().Magnitude(LeNetSetup.FineTuned(denseModel, sparsity, fineTuneEpochs)).Fit(train));
+            double tunedAccuracy = LeNetSetup.Accuracy(ml, tuned, test);
 
             double gradualSeconds = 0;
             var gradual = TorchRetry.Run($"gradual SparseMlp at {sparsity:P0}", () =>
@@ -100,7 +100,7 @@ internal static class LeNetBenchmark
                 gradualSeconds = watch.Elapsed.TotalSeconds;
                 return trained;
             });
-            double gradualAccuracy = Accuracy(ml, gradual, test);
+            double gradualAccuracy = LeNetSetup.Accuracy(ml, gradual, test);
 
             results.Add(new SparsityResult(sparsity, oneShotAccuracy, oneShot.Report.CompactBytes, oneShot.Report.Elapsed.TotalSeconds,
                 tunedAccuracy, tuned.Report.Elapsed.TotalSeconds, gradualAccuracy, gradual.Report.Sparsity, gradual.Report.CompactBytes, gradualSeconds));
@@ -123,19 +123,6 @@ internal static class LeNetBenchmark
             results, root, checkSparsity, checkBytes, comparison);
     }
 
-    private static MagnitudePruningOptions Options(OnnxModel model, double sparsity, int fineTuneEpochs) => new()
-    {
-        Model = model,
-        OutputColumnNames = Outputs,
-        InputColumnNames = Inputs,
-        Sparsity = sparsity,
-        Scope = PruningScope.Global,
-        FineTune = new FineTuneOptions { Epochs = fineTuneEpochs, LabelColumnName = "Label" },
-    };
-
-    private static double Accuracy(MLContext ml, ITransformer model, IDataView test) =>
-        ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
-
     private static string Percent(double sparsity) => (sparsity * 100).ToString("0.##", CultureInfo.InvariantCulture);
 
     private static string Report(BenchmarkArguments args, int epochs, int fineTuneEpochs, double denseAccuracy, double denseSeconds, long denseBytes,
@@ -143,8 +130,7 @@ internal static class LeNetBenchmark
         double checkSparsity, long checkBytes, OnnxRuntimeComparison.Result? comparison)
     {
         var versions = peer.GetProperty("versions");
-        string peerVersions = $"python {versions.GetProperty("python").GetString()}: torch {versions.GetProperty("torch").GetString()}, " +
-            $"onnx {versions.GetProperty("onnx").GetString()}, numpy {versions.GetProperty("numpy").GetString()}";
+        string peerVersions = LeNetSetup.PeerVersions(peer);
         var peerBySparsity = peer.GetProperty("sparsities").EnumerateArray()
             .ToDictionary(e => Math.Round(e.GetProperty("sparsity").GetDouble(), 6));
         const string Dash = "–";

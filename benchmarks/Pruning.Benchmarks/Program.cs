@@ -17,6 +17,8 @@ const string Usage = """
       lenet          [--epochs 10] [--sparsities 0.5,0.8,0.9,0.95] [--data DIR] [--output DIR]
                      [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
                      LeNet-300-100 on full Fashion-MNIST: one-shot, fine-tuned and gradual pruning vs torch.nn.utils.prune.
+      fine-tune-seeds [--seeds 1,2,3,4,5] [--sparsities 0,0.5,0.8,0.9,0.95] [--fine-tune-epochs 2] [--data DIR]
+                     Magnitude + fine-tuning vs torch.nn.utils.prune + fine-tuning, once per seed on both sides.
       throughput     [--epochs 2] [--rounds 10] [--warmup-epochs 1] [--data DIR]
                      Training samples/s: the ONNX engine vs a hand-built TorchSharp Sequential.
 
@@ -38,6 +40,7 @@ try
     {
         "magnitude-50m" => LargeMagnitudeBenchmark.Run(arguments),
         "lenet" => LeNetBenchmark.Run(arguments),
+        "fine-tune-seeds" => FineTuneSeedsBenchmark.Run(arguments),
         "throughput" => ThroughputBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };

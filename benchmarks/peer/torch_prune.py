@@ -7,6 +7,9 @@ torch.nn.utils.prune.global_unstructured(L1Unstructured) and fine-tunes it (Adam
 pruning re-parametrization keeps the masks). Reports test accuracies, and how many weight positions our
 one-shot file and torch's mask agree on. Optionally runs onnx.checker on a compact (sparse-initializer) file.
 
+With --seeds it only repeats the fine-tuning (sparsity 0 = the dense model) once per seed and sparsity, for the
+seed-averaged comparison of the fine-tune-seeds benchmark.
+
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx, python3-numpy):
     /usr/bin/python3 benchmarks/peer/torch_prune.py --model dense.onnx --json out.json
 """
@@ -128,6 +131,23 @@ def check(path):
     return result
 
 
+def seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds, epochs):
+    """Fine-tunes a freshly pruned copy of the dense weights once per (seed, sparsity); sparsity 0 is not pruned."""
+    runs = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        for s in sparsities:
+            model = lenet(dense_weights)
+            if s > 0:
+                prune.global_unstructured([(m, "weight") for m in linears(model)], pruning_method=prune.L1Unstructured, amount=s)
+            seconds = fine_tune(model, train_x, train_y, epochs, seed)
+            run = {"seed": seed, "sparsity": s, "accuracy": accuracy(model, test_x, test_y), "seconds": seconds,
+                   "sparsity_after": sparsity_of(model)}
+            runs.append(run)
+            log(f"seed {seed}, {s:.0%}: + {epochs} epochs {run['accuracy']:.4f} in {seconds:.1f} s (sparsity {run['sparsity_after']:.4f})")
+    return runs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="dense LeNet-300-100 ONNX file exported by Pruning.Benchmarks")
@@ -138,6 +158,7 @@ def main():
     parser.add_argument("--check", help="a compact ONNX file for onnx.checker")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", help="comma-separated seeds: only the fine-tuning, once per seed and sparsity (0 = dense)")
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args()
 
@@ -151,6 +172,13 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__},
         "threads": torch.get_num_threads(),
     }
+    if args.seeds:
+        seeds = [int(v) for v in args.seeds.split(",")]
+        sparsities = [float(v) for v in args.sparsities.split(",")]
+        result["seed_runs"] = seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds, args.epochs)
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+        return
     dense = lenet(dense_weights)
     result["dense"] = {"accuracy": accuracy(dense, test_x, test_y)}
     log(f"dense: {result['dense']['accuracy']:.4f}")

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Onnx;
+
+namespace Microsoft.ML.Pruning.Benchmarks;
+
+/// <summary>What the lenet and fine-tune-seeds benchmarks share: the columns, the dense seed, the pruning options, accuracy.</summary>
+internal static class LeNetSetup
+{
+    public static readonly string[] Outputs = ["Score", "PredictedLabel"];
+    public static readonly string[] Inputs = ["Features"];
+
+    /// <summary>The MLContext and SparseMlp seed of the dense network both benchmarks start from.</summary>
+    public const int DenseSeed = 1;
+
+    /// <summary>Global magnitude pruning to <paramref name="sparsity"/>, then <paramref name="fineTuneEpochs"/> epochs with the masks fixed.</summary>
+    public static MagnitudePruningOptions FineTuned(OnnxModel model, double sparsity, int fineTuneEpochs) => new()
+    {
+        Model = model,
+        OutputColumnNames = Outputs,
+        InputColumnNames = Inputs,
+        Sparsity = sparsity,
+        Scope = PruningScope.Global,
+        FineTune = new FineTuneOptions { Epochs = fineTuneEpochs, LabelColumnName = "Label" },
+    };
+
+    /// <summary>Test-set micro accuracy.</summary>
+    public static double Accuracy(MLContext ml, ITransformer model, IDataView test) =>
+        ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+
+    /// <summary>"python 3.11.2: torch …, onnx …, numpy …" from the peer's JSON.</summary>
+    public static string PeerVersions(JsonElement peer)
+    {
+        var versions = peer.GetProperty("versions");
+        return $"python {versions.GetProperty("python").GetString()}: torch {versions.GetProperty("torch").GetString()}, " +
+            $"onnx {versions.GetProperty("onnx").GetString()}, numpy {versions.GetProperty("numpy").GetString()}";
+    }
+}
