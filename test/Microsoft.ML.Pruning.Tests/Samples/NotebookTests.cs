@@ -9,15 +9,7 @@ namespace Microsoft.ML.Pruning.Tests.Samples;
 [TestClass]
 public sealed class NotebookTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Microsoft.ML.Pruning.sln"))) return dir.FullName;
-            throw new InvalidOperationException("Repository root not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => RepositoryFiles.Root;
 
     private static string Notebooks => Path.Combine(RepoRoot, "samples", "Notebooks");
 
