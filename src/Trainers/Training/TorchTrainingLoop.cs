@@ -40,6 +40,7 @@ public static class TorchTrainingLoop
         {
             var watch = Stopwatch.StartNew();
             random.Shuffle(order);
+            hooks.EpochShuffled?.Invoke(epoch, order);
             double lossSum = 0;
             int batches = 0;
             for (int start = 0; start < rows; start += settings.BatchSize)

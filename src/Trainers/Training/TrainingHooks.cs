@@ -6,6 +6,13 @@ namespace Microsoft.ML.Pruning.Training;
 /// <summary>Callbacks a training run makes, and how it learns it should stop.</summary>
 public sealed class TrainingHooks
 {
+    /// <summary>
+    /// Before every epoch: the 1-based epoch and the row order its batches take (rows
+    /// <c>order[0..BatchSize)</c> form the first batch, and so on). The memory is reused by the next epoch; copy it
+    /// to keep it. For reproducing a run elsewhere, e.g. feeding the same batches to another framework.
+    /// </summary>
+    public Action<int, ReadOnlyMemory<int>>? EpochShuffled { get; init; }
+
     /// <summary>After every epoch (for the MLContext log).</summary>
     public Action<EpochResult>? EpochCompleted { get; init; }
 

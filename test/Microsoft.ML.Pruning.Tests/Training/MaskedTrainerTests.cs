@@ -50,6 +50,53 @@ public sealed class MaskedTrainerTests
     }
 
     [TestMethod]
+    public void TorchTrainingLoop_EpochShuffled_ReportsTheBatchOrderTheStepsTake()
+    {
+        // A linear model trained by plain SGD (momentum 0): replaying the reported orders by hand must give the
+        // same weights, and the orders must be fresh permutations each epoch.
+        const int Rows = 40, Width = 3, Classes = 2, Batch = 8;
+        const double LearningRate = 0.5;
+        var model = MlpGraphBuilder.Build("Features", Width, [], Classes, MlpActivation.Relu, MlpHead.Multiclass, 7);
+        var initialWeight = OnnxTensor.ToFloatArray(model.GetInitializer("fc1.weight"));
+        var initialBias = OnnxTensor.ToFloatArray(model.GetInitializer("fc1.bias"));
+        var data = RandomData(Rows, Width, Classes, 3);
+        var orders = new System.Collections.Generic.List<int[]>();
+        using var trainer = new MaskedTrainer(model, MlpGraphBuilder.LogitsName, CPU);
+        trainer.Train(data, new TrainingSettings { Epochs = 3, BatchSize = Batch, LearningRate = LearningRate, Optimizer = TrainingOptimizer.SgdMomentum, Momentum = 0, Seed = 5 },
+            new TrainingHooks { EpochShuffled = (epoch, order) => { Assert.AreEqual(orders.Count + 1, epoch); orders.Add(order.ToArray()); } });
+
+        Assert.AreEqual(3, orders.Count);
+        foreach (var order in orders) CollectionAssert.AreEquivalent(Enumerable.Range(0, Rows).ToArray(), order);
+        CollectionAssert.AreNotEqual(orders[0], orders[1], "each epoch is shuffled anew");
+
+        using var scope = NewDisposeScope();
+        var w = tensor(initialWeight, [Classes, Width]).requires_grad_(true);
+        var b = tensor(initialBias, [Classes]).requires_grad_(true);
+        var x = tensor(data.Features, [Rows, Width]);
+        var y = tensor(data.Labels.Select(l => (long)l).ToArray(), [Rows]);
+        foreach (var order in orders)
+        {
+            for (int start = 0; start < Rows; start += Batch)
+            {
+                var index = tensor(order.Skip(start).Take(Batch).Select(i => (long)i).ToArray());
+                nn.functional.cross_entropy(x.index_select(0, index).matmul(w.t()) + b, y.index_select(0, index)).backward();
+                using (no_grad())
+                {
+                    w.sub_(w.grad! * LearningRate);
+                    b.sub_(b.grad! * LearningRate);
+                }
+                w.grad!.zero_();
+                b.grad!.zero_();
+            }
+        }
+        var trainedWeight = trainer.ReadWeights("fc1.weight");
+        var replayedWeight = w.detach().data<float>().ToArray();
+        for (int i = 0; i < trainedWeight.Length; i++)
+            Assert.AreEqual(replayedWeight[i], trainedWeight[i], 1e-5, $"fc1.weight[{i}]");
+        CollectionAssert.AreNotEqual(initialWeight, trainedWeight, "training moved the weights");
+    }
+
+    [TestMethod]
     public void TorchTrainingLoop_Canceled_ThrowsOperationCanceled()
     {
         var model = MlpGraphBuilder.Build("Features", 4, [], 2, MlpActivation.Relu, MlpHead.Multiclass, 1);
