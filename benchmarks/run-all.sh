@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all five, in order: quickstart, magnitude-50m, lenet, fine-tune-seeds, throughput
+#   benchmarks/run-all.sh                        # all six, in order: quickstart, magnitude-50m, lenet, fine-tune-seeds, fine-tune-replay, throughput
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
-#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, FINE_TUNE_SEEDS_ARGS, THROUGHPUT_ARGS)
+#   benchmarks/run-all.sh --regenerate           # runs nothing; only rebuilds BENCHMARKS.md (e.g. after editing notes.md)
+#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS)
 #
 # quickstart is the README's first command (samples/QuickStart) with its output kept verbatim.
 # Each benchmark writes its section to benchmarks/results/<name>.md (kept in git) and its progress to
 # benchmarks/results/<name>.log (ignored). BENCHMARKS.md = benchmarks/intro.md + the sections + benchmarks/notes.md.
-# lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~25 (most of it the python peer); run the script in the background if your shell has a time limit:
+# lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~40 (most of it the python peer); run the script in the background if your shell has a time limit:
 #   nohup benchmarks/run-all.sh > /tmp/benchmarks.log 2>&1 &
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
-all=(quickstart magnitude-50m lenet fine-tune-seeds throughput)
+all=(quickstart magnitude-50m lenet fine-tune-seeds fine-tune-replay throughput)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
-for name in "${selected[@]}"; do
+[ "${selected[*]}" = "--regenerate" ] && selected=()
+for name in "${selected[@]+"${selected[@]}"}"; do
   case " ${all[*]} " in *" $name "*) ;; *) echo "Unknown benchmark '$name'; choose from: ${all[*]}" >&2; exit 2 ;; esac
 done
 
@@ -46,7 +48,7 @@ cd "$repo"
 dotnet build benchmarks/Pruning.Benchmarks/Pruning.Benchmarks.csproj -c Release -nologo -v quiet
 mkdir -p "$results"
 
-for name in "${selected[@]}"; do
+for name in "${selected[@]+"${selected[@]}"}"; do
   var=$(echo "${name}_ARGS" | tr 'a-z-' 'A-Z_')
   read -r -a extra <<< "${!var:-}"
   echo "== $name ${extra[*]:-} ($(date -u '+%H:%M:%S') UTC; progress in $results/$name.log)" >&2

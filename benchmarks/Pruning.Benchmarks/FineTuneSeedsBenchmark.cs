@@ -28,7 +28,7 @@ internal static class FineTuneSeedsBenchmark
     {
         int epochs = args.Int("epochs", 10);
         int fineTuneEpochs = args.Int("fine-tune-epochs", 2);
-        int[] seeds = Seeds(args.String("seeds", "1,2,3,4,5"));
+        int[] seeds = Seeds(args.String("seeds", "1,2,3,4,5,6,7,8,9,10"));
         double[] sparsities = args.Fractions("sparsities", [0, 0.5, 0.8, 0.9, 0.95]);
         string data = args.String("data", FashionMnist.DebianFolder);
         string output = Path.GetFullPath(args.String("output", Path.Combine(Path.GetTempPath(), "pruning-benchmarks", "fine-tune-seeds")));
@@ -40,12 +40,8 @@ internal static class FineTuneSeedsBenchmark
         // The dense network exactly as the lenet benchmark trains it (same MLContext seed, same SparseMlp seed).
         var ml = new MLContext(seed: DenseSeed);
         var (train, test) = FashionMnist.Load(ml, data);
-        var dense = TorchRetry.Run("dense SparseMlp", () =>
-            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = DenseSeed }).Fit(train));
-        double denseAccuracy = LeNetSetup.Accuracy(ml, dense, test);
         string densePath = Path.Combine(output, "dense.onnx");
-        dense.SaveOnnx(densePath);
-        var denseModel = OnnxModel.Load(densePath);
+        var (denseAccuracy, denseModel) = LeNetSetup.TrainDense(ml, train, test, epochs, densePath);
         Format.Progress($"Dense: {epochs} epochs, accuracy {denseAccuracy:P2}.");
 
         // Ours: a fresh MLContext per seed; the fine-tuning takes its shuffling seed from it.

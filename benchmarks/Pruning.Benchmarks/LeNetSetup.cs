@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Trainers;
 
 namespace Microsoft.ML.Pruning.Benchmarks;
 
@@ -12,6 +13,18 @@ internal static class LeNetSetup
 
     /// <summary>The MLContext and SparseMlp seed of the dense network both benchmarks start from.</summary>
     public const int DenseSeed = 1;
+
+    /// <summary>
+    /// The dense network the lenet benchmark starts from (SparseMlp, seed <see cref="DenseSeed"/>, from an MLContext
+    /// seeded the same), written to <paramref name="path"/>; returns its test accuracy and the model.
+    /// </summary>
+    public static (double Accuracy, OnnxModel Model) TrainDense(MLContext ml, IDataView train, IDataView test, int epochs, string path)
+    {
+        var dense = TorchRetry.Run("dense SparseMlp", () =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = DenseSeed }).Fit(train));
+        dense.SaveOnnx(path);
+        return (Accuracy(ml, dense, test), OnnxModel.Load(path));
+    }
 
     /// <summary>Global magnitude pruning to <paramref name="sparsity"/>, then <paramref name="fineTuneEpochs"/> epochs with the masks fixed.</summary>
     public static MagnitudePruningOptions FineTuned(OnnxModel model, double sparsity, int fineTuneEpochs) => new()

@@ -17,8 +17,10 @@ const string Usage = """
       lenet          [--epochs 10] [--sparsities 0.5,0.8,0.9,0.95] [--data DIR] [--output DIR]
                      [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
                      LeNet-300-100 on full Fashion-MNIST: one-shot, fine-tuned and gradual pruning vs torch.nn.utils.prune.
-      fine-tune-seeds [--seeds 1,2,3,4,5] [--sparsities 0,0.5,0.8,0.9,0.95] [--fine-tune-epochs 2] [--data DIR]
+      fine-tune-seeds [--seeds 1,2,...,10] [--sparsities 0,0.5,0.8,0.9,0.95] [--fine-tune-epochs 2] [--data DIR]
                      Magnitude + fine-tuning vs torch.nn.utils.prune + fine-tuning, once per seed on both sides.
+      fine-tune-replay [--seed 1] [--sparsities 0,0.5,0.9] [--fine-tune-epochs 2] [--data DIR]
+                     Our fine-tuning and torch's on the same batches (our loop's recorded order): weights and predictions compared.
       throughput     [--epochs 2] [--rounds 10] [--warmup-epochs 1] [--data DIR]
                      Training samples/s: the ONNX engine vs a hand-built TorchSharp Sequential.
 
@@ -41,6 +43,7 @@ try
         "magnitude-50m" => LargeMagnitudeBenchmark.Run(arguments),
         "lenet" => LeNetBenchmark.Run(arguments),
         "fine-tune-seeds" => FineTuneSeedsBenchmark.Run(arguments),
+        "fine-tune-replay" => FineTuneReplayBenchmark.Run(arguments),
         "throughput" => ThroughputBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };

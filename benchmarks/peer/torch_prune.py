@@ -8,7 +8,8 @@ pruning re-parametrization keeps the masks). Reports test accuracies, and how ma
 one-shot file and torch's mask agree on. Optionally runs onnx.checker on a compact (sparse-initializer) file.
 
 With --seeds it only repeats the fine-tuning (sparsity 0 = the dense model) once per seed and sparsity, for the
-seed-averaged comparison of the fine-tune-seeds benchmark.
+seed-averaged comparison of the fine-tune-seeds benchmark. With --orders it only fine-tunes on the batch order our
+training loop took (fine-tune-replay benchmark) and compares the result with our fine-tuned files.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx, python3-numpy):
     /usr/bin/python3 benchmarks/peer/torch_prune.py --model dense.onnx --json out.json
@@ -90,14 +91,14 @@ def accuracy(model, x, y):
     return (model(x).argmax(dim=1) == y).double().mean().item()
 
 
-def fine_tune(model, x, y, epochs, seed, batch=128, lr=1e-3):
-    """Adam + cross-entropy over shuffled batches; returns wall seconds."""
+def fine_tune(model, x, y, epochs, seed, batch=128, lr=1e-3, orders=None):
+    """Adam + cross-entropy over shuffled batches (or over the given per-epoch row orders); returns wall seconds."""
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     start = time.perf_counter()
-    for _ in range(epochs):
-        order = torch.randperm(x.shape[0], generator=generator)
+    for epoch in range(epochs):
+        order = torch.randperm(x.shape[0], generator=generator) if orders is None else orders[epoch]
         for i in range(0, x.shape[0], batch):
             index = order[i:i + batch]
             optimizer.zero_grad()
@@ -148,6 +149,66 @@ def seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds
     return runs
 
 
+def read_orders(path, rows):
+    """Our loop's per-epoch row orders: int32 little-endian, epochs x rows."""
+    flat = np.fromfile(path, dtype="<i4")
+    if flat.size == 0 or flat.size % rows != 0:
+        raise ValueError(f"{path} holds {flat.size} int32 values, not a whole number of {rows}-row epochs")
+    orders = torch.from_numpy(flat.astype(np.int64).reshape(-1, rows))
+    for epoch, order in enumerate(orders):
+        if not torch.equal(torch.sort(order).values, torch.arange(rows)):
+            raise ValueError(f"{path}: epoch {epoch + 1} is not a permutation of the {rows} rows")
+    return orders
+
+
+def replay_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, orders, ours_pattern):
+    """
+    Fine-tunes on our batch order at each sparsity and compares weights and predictions with our fine-tuned file.
+    As a yardstick for arithmetic noise it also fine-tunes a second torch copy whose starting weights are each moved
+    by one float32 ulp, and compares the two torch runs the same way.
+    """
+    nudged_weights = {name: np.nextafter(w, np.float32(np.inf), dtype=np.float32) if w.dtype == np.float32 else w
+                      for name, w in dense_weights.items()}
+    runs = []
+    for s in sparsities:
+        model = tuned(dense_weights, s, train_x, train_y, orders)
+        run = {"sparsity": s, "accuracy": accuracy(model, test_x, test_y), "seconds": model.seconds}
+        ours_weights = initializers(ours_pattern.replace("{percent}", f"{s * 100:g}"))
+        ours = lenet(ours_weights)
+        run.update(ours_accuracy=accuracy(ours, test_x, test_y), **compare(model, ours, test_x, "ours"))
+        control = tuned(nudged_weights, s, train_x, train_y, orders)
+        run.update(control_accuracy=accuracy(control, test_x, test_y), **compare(model, control, test_x, "control"))
+        run.update(**compare(control, ours, test_x, "ours_control"))
+        run["largest_weight"] = max(float(np.abs(v).max()) for v in ours_weights.values())
+        runs.append(run)
+        log(f"replay {s:.0%}: torch {run['accuracy']:.4f}, ours {run['ours_accuracy']:.4f} (max |dw| {run['ours_max_abs_weight_difference']:.3g}, "
+            f"predictions agree {run['ours_prediction_agreement']:.4%}); torch nudged by 1 ulp {run['control_accuracy']:.4f} "
+            f"(max |dw| {run['control_max_abs_weight_difference']:.3g}, predictions agree {run['control_prediction_agreement']:.4%})")
+    return runs
+
+
+def tuned(weights, sparsity, train_x, train_y, orders):
+    """A pruned (global L1) copy of the weights, fine-tuned on the given row orders; its wall time in .seconds."""
+    model = lenet(weights)
+    if sparsity > 0:
+        prune.global_unstructured([(m, "weight") for m in linears(model)], pruning_method=prune.L1Unstructured, amount=sparsity)
+    model.seconds = fine_tune(model, train_x, train_y, orders.shape[0], 0, orders=orders)
+    return model
+
+
+def compare(a, b, test_x, prefix):
+    """Largest and mean |difference| over all weights and biases, and the share of test images with the same predicted class."""
+    differences = np.concatenate([(p.detach() - q.detach()).abs().numpy().ravel()
+                                  for ma, mb in zip(linears(a), linears(b)) for p, q in ((ma.weight, mb.weight), (ma.bias, mb.bias))])
+    with torch.no_grad():
+        a.eval()
+        b.eval()
+        agree = (a(test_x).argmax(dim=1) == b(test_x).argmax(dim=1)).double().mean().item()
+    return {f"{prefix}_max_abs_weight_difference": float(differences.max()),
+            f"{prefix}_mean_abs_weight_difference": float(differences.mean()),
+            f"{prefix}_prediction_agreement": agree}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="dense LeNet-300-100 ONNX file exported by Pruning.Benchmarks")
@@ -159,6 +220,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", help="comma-separated seeds: only the fine-tuning, once per seed and sparsity (0 = dense)")
+    parser.add_argument("--orders", help="our loop's row orders (int32, epochs x rows): only replay them, at --sparsities")
+    parser.add_argument("--ours-tuned", help="with --orders: our fine-tuned files, '{percent}' replaced by e.g. 90")
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args()
 
@@ -172,6 +235,15 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__},
         "threads": torch.get_num_threads(),
     }
+    if args.orders:
+        if not args.ours_tuned:
+            parser.error("--orders needs --ours-tuned")
+        orders = read_orders(args.orders, train_x.shape[0])
+        sparsities = [float(v) for v in args.sparsities.split(",")]
+        result["replay_runs"] = replay_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, orders, args.ours_tuned)
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+        return
     if args.seeds:
         seeds = [int(v) for v in args.seeds.split(",")]
         sparsities = [float(v) for v in args.sparsities.split(",")]
