@@ -87,7 +87,7 @@ internal static class FineTuneReplayBenchmark
         var root = torchPeer.RootElement;
 
         var table = new MarkdownTable("sparsity", $"ours +{fineTuneEpochs} ep", $"torch +{fineTuneEpochs} ep, same batches", "ours − torch (points)",
-            "ours vs torch: same predictions / max, mean |Δ weight|", "torch nudged 1 ulp", "torch vs nudged torch", "ours vs nudged torch");
+            "ours vs torch", "torch nudged 1 ulp", "torch vs nudged torch", "ours vs nudged torch");
         foreach (var run in root.GetProperty("replay_runs").EnumerateArray())
         {
             double sparsity = run.GetProperty("sparsity").GetDouble();
@@ -97,7 +97,7 @@ internal static class FineTuneReplayBenchmark
             if (Math.Abs(oursSeenByTorch - accuracy) > 1e-4)
                 throw new InvalidOperationException($"At {sparsity}: our file scores {accuracy:P2} in ML.NET and {oursSeenByTorch:P2} when the peer loads it.");
             string Comparison(string prefix) =>
-                $"{run.GetProperty(prefix + "_prediction_agreement").GetDouble() * 100:F2} % / {run.GetProperty(prefix + "_max_abs_weight_difference").GetDouble():G2}, " +
+                $"{run.GetProperty(prefix + "_prediction_agreement").GetDouble() * 100:F2} % / {run.GetProperty(prefix + "_max_abs_weight_difference").GetDouble():G2} / " +
                 $"{run.GetProperty(prefix + "_mean_abs_weight_difference").GetDouble():G2}";
             table.Add(sparsity == 0 ? "dense" : $"{sparsity * 100:0.##} %", Format.Percent(accuracy), Format.Percent(theirs),
                 $"{(accuracy - theirs) * 100:+0.00;-0.00;0.00}", Comparison("ours"),
@@ -115,9 +115,9 @@ internal static class FineTuneReplayBenchmark
             "`Magnitude(...)` with `FineTune` does it, recording the row order of every epoch (`TrainingHooks.EpochShuffled`). The python peer " +
             "prunes its copy with `prune.global_unstructured` and fine-tunes it on those same batches, in the same order. Both sides start from " +
             "the same weights and masks and see the same data; only the arithmetic differs (libtorch 2.10 through TorchSharp and our Adam step, " +
-            "against PyTorch 1.13 and `torch.optim.Adam`). The comparison columns give the share of the 10,000 test images on which " +
-            "two fine-tuned networks pick the same class, then the largest and the mean |difference| over all weights and biases (the largest |weight| is " +
-            $"{largest:G2}). *torch nudged 1 ulp*: the yardstick for arithmetic noise, a second torch run on the same batches whose " +
+            "against PyTorch 1.13 and `torch.optim.Adam`). Each *A vs B* cell reads " +
+            "*agree / max / mean*: the share of the 10,000 test images on which the two fine-tuned networks pick the same class, then the " +
+            $"largest and the mean absolute difference over all weights and biases (the largest absolute weight is {largest:G2}). *torch nudged 1 ulp*: the yardstick for arithmetic noise, a second torch run on the same batches whose " +
             "starting weights were each moved by one float32 ulp (`np.nextafter`), compared with the first torch run the same way.");
         text.AppendLine();
         text.AppendLine(table.ToString());
