@@ -132,15 +132,21 @@ def check(path):
     return result
 
 
+def pruned(weights, sparsity):
+    """lenet(weights) pruned by prune.global_unstructured(L1Unstructured) to the sparsity; sparsity 0 is left unpruned."""
+    model = lenet(weights)
+    if sparsity > 0:
+        prune.global_unstructured([(m, "weight") for m in linears(model)], pruning_method=prune.L1Unstructured, amount=sparsity)
+    return model
+
+
 def seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds, epochs):
     """Fine-tunes a freshly pruned copy of the dense weights once per (seed, sparsity); sparsity 0 is not pruned."""
     runs = []
     for seed in seeds:
         torch.manual_seed(seed)
         for s in sparsities:
-            model = lenet(dense_weights)
-            if s > 0:
-                prune.global_unstructured([(m, "weight") for m in linears(model)], pruning_method=prune.L1Unstructured, amount=s)
+            model = pruned(dense_weights, s)
             seconds = fine_tune(model, train_x, train_y, epochs, seed)
             run = {"seed": seed, "sparsity": s, "accuracy": accuracy(model, test_x, test_y), "seconds": seconds,
                    "sparsity_after": sparsity_of(model)}
@@ -189,9 +195,7 @@ def replay_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, ord
 
 def tuned(weights, sparsity, train_x, train_y, orders):
     """A pruned (global L1) copy of the weights, fine-tuned on the given row orders; its wall time in .seconds."""
-    model = lenet(weights)
-    if sparsity > 0:
-        prune.global_unstructured([(m, "weight") for m in linears(model)], pruning_method=prune.L1Unstructured, amount=sparsity)
+    model = pruned(weights, sparsity)
     model.seconds = fine_tune(model, train_x, train_y, orders.shape[0], 0, orders=orders)
     return model
 
@@ -207,6 +211,11 @@ def compare(a, b, test_x, prefix):
     return {f"{prefix}_max_abs_weight_difference": float(differences.max()),
             f"{prefix}_mean_abs_weight_difference": float(differences.mean()),
             f"{prefix}_prediction_agreement": agree}
+
+
+def write_json(result, path):
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
 
 
 def main():
@@ -241,15 +250,13 @@ def main():
         orders = read_orders(args.orders, train_x.shape[0])
         sparsities = [float(v) for v in args.sparsities.split(",")]
         result["replay_runs"] = replay_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, orders, args.ours_tuned)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+        write_json(result, args.json)
         return
     if args.seeds:
         seeds = [int(v) for v in args.seeds.split(",")]
         sparsities = [float(v) for v in args.sparsities.split(",")]
         result["seed_runs"] = seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds, args.epochs)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+        write_json(result, args.json)
         return
     dense = lenet(dense_weights)
     result["dense"] = {"accuracy": accuracy(dense, test_x, test_y)}
@@ -290,8 +297,7 @@ def main():
         result["check"] = check(args.check)
         log(f"onnx.checker on {args.check}: {result['check']}")
 
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
+    write_json(result, args.json)
 
 
 if __name__ == "__main__":

@@ -80,12 +80,12 @@ public sealed class QuickStartTests
     }
 
     /// <summary>The lines of the first fenced code block after the first line starting with <paramref name="heading"/>.</summary>
-    private static List<string> CodeBlockAfter(IReadOnlyList<string> lines, string heading)
+    private static List<string> CodeBlockAfter(string[] lines, string heading)
     {
-        int at = lines.ToList().FindIndex(l => l.StartsWith(heading, StringComparison.Ordinal));
+        int at = Array.FindIndex(lines, l => l.StartsWith(heading, StringComparison.Ordinal));
         Assert.IsTrue(at >= 0, $"no line starting with '{heading}'");
-        int open = lines.ToList().FindIndex(at, l => l.StartsWith("```", StringComparison.Ordinal));
-        int close = lines.ToList().FindIndex(open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+        int open = Array.FindIndex(lines, at, l => l.StartsWith("```", StringComparison.Ordinal));
+        int close = Array.FindIndex(lines, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
         Assert.IsTrue(open > at && close > open, $"no code block after '{heading}'");
         return lines.Skip(open + 1).Take(close - open - 1).ToList();
     }
