@@ -41,7 +41,7 @@ internal static class FineTuneSeedsBenchmark
         var ml = new MLContext(seed: DenseSeed);
         var (train, test) = FashionMnist.Load(ml, data);
         string densePath = Path.Combine(output, "dense.onnx");
-        var (denseAccuracy, denseModel) = LeNetSetup.TrainDense(ml, train, test, epochs, densePath);
+        var (denseAccuracy, denseModel, _) = LeNetSetup.TrainDense(ml, train, test, epochs, densePath);
         Format.Progress($"Dense: {epochs} epochs, accuracy {denseAccuracy:P2}.");
 
         // Ours: a fresh MLContext per seed; the fine-tuning takes its shuffling seed from it.

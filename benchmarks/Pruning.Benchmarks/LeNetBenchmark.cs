@@ -48,15 +48,10 @@ internal static class LeNetBenchmark
         Format.Progress($"Fashion-MNIST from {data}: {train.GetRowCount()} training rows, {test.GetRowCount()} test rows.");
 
         // 1. The dense reference, trained in ML.NET and exported.
-        var watch = Stopwatch.StartNew();
-        var dense = TorchRetry.Run("dense SparseMlp", () => ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = Seed }).Fit(train));
-        double denseSeconds = watch.Elapsed.TotalSeconds;
-        double denseAccuracy = LeNetSetup.Accuracy(ml, dense, test);
         string densePath = Path.Combine(output, "dense.onnx");
-        dense.SaveOnnx(densePath);
+        var (denseAccuracy, denseModel, denseSeconds) = LeNetSetup.TrainDense(ml, train, test, epochs, densePath);
         long denseBytes = new FileInfo(densePath).Length;
         Format.Progress($"Dense: {epochs} epochs in {denseSeconds:F1} s, accuracy {denseAccuracy:P2}, {denseBytes:N0} bytes.");
-        var denseModel = OnnxModel.Load(densePath);
 
         // 2. Dense + fine-tune epochs: what the extra epochs alone are worth.
         var denseTuned = TorchRetry.Run("dense fine-tune", () => ml.Pruning().Magnitude(LeNetSetup.FineTuned(denseModel, 0, fineTuneEpochs)).Fit(train));
@@ -95,7 +90,7 @@ internal static class LeNetBenchmark
             double gradualSeconds = 0;
             var gradual = TorchRetry.Run($"gradual SparseMlp at {sparsity:P0}", () =>
             {
-                watch.Restart();
+                var watch = Stopwatch.StartNew();
                 var trained = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, TargetSparsity = sparsity, Seed = Seed }).Fit(train);
                 gradualSeconds = watch.Elapsed.TotalSeconds;
                 return trained;

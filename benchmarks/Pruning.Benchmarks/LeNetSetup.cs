@@ -16,14 +16,19 @@ internal static class LeNetSetup
 
     /// <summary>
     /// The dense network the lenet benchmark starts from (SparseMlp, seed <see cref="DenseSeed"/>, from an MLContext
-    /// seeded the same), written to <paramref name="path"/>; returns its test accuracy and the model.
+    /// seeded the same), written to <paramref name="path"/>; returns its test accuracy, the model and the training time.
     /// </summary>
-    public static (double Accuracy, OnnxModel Model) TrainDense(MLContext ml, IDataView train, IDataView test, int epochs, string path)
+    public static (double Accuracy, OnnxModel Model, double Seconds) TrainDense(MLContext ml, IDataView train, IDataView test, int epochs, string path)
     {
+        var watch = new System.Diagnostics.Stopwatch();
         var dense = TorchRetry.Run("dense SparseMlp", () =>
-            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = DenseSeed }).Fit(train));
+        {
+            watch.Restart();
+            return ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Seed = DenseSeed }).Fit(train);
+        });
+        double seconds = watch.Elapsed.TotalSeconds;
         dense.SaveOnnx(path);
-        return (Accuracy(ml, dense, test), OnnxModel.Load(path));
+        return (Accuracy(ml, dense, test), OnnxModel.Load(path), seconds);
     }
 
     /// <summary>Global magnitude pruning to <paramref name="sparsity"/>, then <paramref name="fineTuneEpochs"/> epochs with the masks fixed.</summary>
