@@ -9,6 +9,7 @@ using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Samples;
 using Microsoft.ML.Pruning.Training;
+using Microsoft.ML.Pruning.Trainers.Training;
 
 namespace Microsoft.ML.Pruning.Benchmarks;
 

@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text;
 using Microsoft.ML.Data;
 using Microsoft.ML.Pruning.Algorithms;
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Onnx;
 
 namespace Microsoft.ML.Pruning.Benchmarks;

@@ -2,7 +2,7 @@
 // The QuickStart notebook (QuickStart.ipynb) as a .NET file-based app, built against this repository's sources:
 //   cd samples/Notebooks && dotnet run QuickStart.cs
 // It must stay equal to the notebook's code cells; test NotebookTests checks that.
-#:project ../../src/Transforms/Microsoft.ML.Pruning.csproj
+#:project ../../src/Trainers/Microsoft.ML.Pruning.Trainers.csproj
 #:package TorchSharp-cpu
 // ML.NET generates code at run time; file-based apps default to Native AOT settings that forbid it.
 #:property PublishAot=false

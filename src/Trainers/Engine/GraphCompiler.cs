@@ -5,7 +5,7 @@ using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>A graph value with a fixed slot: a FLOAT initializer (trained) or a constant (kept as a buffer).</summary>
 internal readonly record struct SlotBinding<T>(string Name, int Slot, T Value);

@@ -4,7 +4,7 @@ using Microsoft.ML.Pruning.Onnx.Protobuf;
 using static TorchSharp.torch;
 using AttributeType = Microsoft.ML.Pruning.Onnx.Protobuf.AttributeProto.Types.AttributeType;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// A node as an op's <see cref="OpDefinition.Compile"/> sees it: resolved slot indices of its inputs and

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Microsoft.ML.Pruning.Engine.Ops;
+using Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// The one table of ONNX operators (default domain) the Torch engine executes. Adding an op is one line here

@@ -10,7 +10,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// Executes an <see cref="OnnxModel"/> as a differentiable TorchSharp module, so the graph's own initializers

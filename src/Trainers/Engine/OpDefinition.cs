@@ -1,6 +1,6 @@
 using System;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// What the engine knows about one ONNX operator: how many inputs and outputs a node may have, and how to

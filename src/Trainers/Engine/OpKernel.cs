@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// One compiled node: reads its inputs from <paramref name="slots"/> at indices resolved when the graph was

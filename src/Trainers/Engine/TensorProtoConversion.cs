@@ -7,7 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Microsoft.ML.Pruning.Onnx.Protobuf.TensorProto.Types.DataType;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// Turns ONNX <see cref="TensorProto"/>s (initializers, Constant values, test data) into CPU torch tensors.

@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>Reading a tensor's values into a managed array, including empty tensors (TensorAccessor rejects those).</summary>
 internal static class TensorValues

@@ -2,7 +2,7 @@ using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine;
+namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// Chooses the device the engine trains on, following ML.NET's convention: <c>MLContext.GpuDeviceId</c> asks

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Pruning.Models;
+namespace Microsoft.ML.Pruning.Trainers.Models;
 
 /// <summary>Activation between the hidden layers of a multilayer perceptron.</summary>
 public enum MlpActivation

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 
-namespace Microsoft.ML.Pruning.Models;
+namespace Microsoft.ML.Pruning.Trainers.Models;
 
 /// <summary>
 /// Builds a multilayer perceptron as an ONNX graph (Gemm + activation per layer, then a task head), with

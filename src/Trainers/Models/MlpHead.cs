@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Pruning.Models;
+namespace Microsoft.ML.Pruning.Trainers.Models;
 
 /// <summary>What an MLP's last layer is read as, which fixes its output tensors.</summary>
 public enum MlpHead

@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Pruning.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Training;
+namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
 /// Adam and SGD with momentum, with PyTorch's update rules (L2 weight decay added to the gradient, no dampening,

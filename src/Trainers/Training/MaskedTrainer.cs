@@ -1,18 +1,19 @@
 using System;
 using System.Collections.Generic;
 using Microsoft.ML.Pruning.Algorithms;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Training;
+namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
 /// Trains the part of an <see cref="OnnxModel"/> that computes one output, on the Torch engine, with pruning
 /// masks held fixed or updated between steps (gradual pruning); then writes the weights back into the model.
 /// </summary>
-public sealed class MaskedTrainer : IDisposable
+public sealed class MaskedTrainer : IMaskedTraining
 {
     private readonly OnnxTorchModule _module;
     private readonly Device _device;
@@ -51,6 +52,14 @@ public sealed class MaskedTrainer : IDisposable
     /// <summary>Runs the training loop.</summary>
     public IReadOnlyList<EpochResult> Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null) =>
         TorchTrainingLoop.Run(_module, data, settings, _device, hooks);
+
+    /// <summary>
+    /// Accumulates, for each named weight, Σ_batches |w·g| and Σ_batches g² of the batch loss's gradient, with the
+    /// module in inference mode (Dropout off); the weights are not changed.
+    /// </summary>
+    public IReadOnlyDictionary<string, GradientStatistics> AccumulateGradients(
+        TrainingData data, TrainingLoss loss, int batchSize, IReadOnlyCollection<string> initializerNames, TrainingHooks? hooks = null) =>
+        TorchTrainingLoop.AccumulateGradients(_module, data, loss, batchSize, initializerNames, _device, hooks);
 
     /// <summary>Writes the trained initializers into <paramref name="model"/> (same names).</summary>
     public void WriteBack(OnnxModel model) => _module.WriteBack(model);

@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using Microsoft.ML.Pruning.Engine;
+using System.Linq;
+using Microsoft.ML.Pruning.Trainers.Engine;
+using Microsoft.ML.Pruning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Training;
+namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
 /// The one training loop of the library: SparseMlp trainers and pruning fine-tuning both run it. It trains
@@ -72,6 +74,77 @@ public static class TorchTrainingLoop
         }
         module.eval();
         return results;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="module"/> in inference mode over <paramref name="data"/> in order, in batches, and sums per
+    /// named parameter |w·g| and g² of each batch's mean loss. Parameters are not changed; gradients are cleared after.
+    /// </summary>
+    public static IReadOnlyDictionary<string, GradientStatistics> AccumulateGradients(
+        OnnxTorchModule module, TrainingData data, TrainingLoss loss, int batchSize, IReadOnlyCollection<string> names, Device device, TrainingHooks? hooks = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        hooks ??= new TrainingHooks();
+        var parameters = new List<(string Name, TorchSharp.Modules.Parameter Parameter, Tensor AbsWg, Tensor G2)>();
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            foreach (string name in names)
+            {
+                var p = module.GetParameter(name);
+                parameters.Add((name, p, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()));
+            }
+            int rows = data.RowCount, width = data.FeatureCount, batches = 0;
+            int[] order = new int[rows];
+            for (int i = 0; i < rows; i++) order[i] = i;
+            foreach (var (_, p, _, _) in parameters) p.grad?.zero_();
+            for (int start = 0; start < rows; start += batchSize)
+            {
+                hooks.ThrowIfCanceled();
+                int count = Math.Min(batchSize, rows - start);
+                using (NewDisposeScope())
+                {
+                    var (x, y) = Gather(data, order, start, count, width, loss, device);
+                    var value = Loss(module.forward(x), y, loss);
+                    value.backward();
+                    using var noGrad = no_grad();
+                    foreach (var (name, p, absWg, g2) in parameters)
+                    {
+                        if (p.grad is not { } g) continue;
+                        var one = 1f.ToScalar();
+                        absWg.add_(p.mul(g).abs_(), one);
+                        g2.add_(g.square(), one);
+                        GC.KeepAlive(one);
+                        g.zero_();
+                    }
+                }
+                batches++;
+            }
+            var result = new Dictionary<string, GradientStatistics>(StringComparer.Ordinal);
+            foreach (var (name, _, absWg, g2) in parameters)
+                result[name] = new GradientStatistics(ToArray(absWg), ToArray(g2), batches);
+            return result;
+        }
+        finally
+        {
+            foreach (var (_, p, absWg, g2) in parameters)
+            {
+                absWg.Dispose();
+                g2.Dispose();
+                p.grad?.zero_();
+            }
+            if (wasTraining) module.train();
+        }
+
+        static float[] ToArray(Tensor t)
+        {
+            using var scope = NewDisposeScope();
+            return t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+        }
     }
 
     private static (Tensor X, Tensor Y) Gather(

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.VisualStudio.TestTools.UnitTesting;

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Google.Protobuf;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.VisualStudio.TestTools.UnitTesting;

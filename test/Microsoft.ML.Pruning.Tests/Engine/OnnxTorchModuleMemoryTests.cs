@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static Microsoft.ML.Pruning.Tests.Engine.TestGraphs;

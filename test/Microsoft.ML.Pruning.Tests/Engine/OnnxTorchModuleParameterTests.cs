@@ -1,5 +1,5 @@
 using System.Linq;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;

@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 

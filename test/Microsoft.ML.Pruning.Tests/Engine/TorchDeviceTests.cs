@@ -1,5 +1,5 @@
 using System;
-using Microsoft.ML.Pruning.Engine;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
 using static TorchSharp.torch;

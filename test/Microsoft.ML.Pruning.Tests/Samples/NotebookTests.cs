@@ -38,7 +38,7 @@ public sealed class NotebookTests
                 <ImplicitUsings>disable</ImplicitUsings>
               </PropertyGroup>
               <ItemGroup>
-                <ProjectReference Include="{RepoRoot}/src/Transforms/Microsoft.ML.Pruning.csproj" />
+                <ProjectReference Include="{RepoRoot}/src/Trainers/Microsoft.ML.Pruning.Trainers.csproj" />
               </ItemGroup>
             </Project>
             """);

@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Training;
+using Microsoft.ML.Pruning.Trainers.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using static TorchSharp.torch;
 

@@ -39,8 +39,8 @@ public sealed class CompactOnnxTests
     public void SaveOnnx_LeNet300At90Percent_IsAtMostAFifthOfTheDenseFile()
     {
         var ml = new MLContext(1);
-        var lenet = Microsoft.ML.Pruning.Models.MlpGraphBuilder.Build("Features", 784, [300, 100], 10,
-            Microsoft.ML.Pruning.Models.MlpActivation.Relu, Microsoft.ML.Pruning.Models.MlpHead.Multiclass, 3);
+        var lenet = Microsoft.ML.Pruning.Trainers.Models.MlpGraphBuilder.Build("Features", 784, [300, 100], 10,
+            Microsoft.ML.Pruning.Trainers.Models.MlpActivation.Relu, Microsoft.ML.Pruning.Trainers.Models.MlpHead.Multiclass, 3);
         var data = ml.Data.LoadFromEnumerable(new[] { new Pixels() });
         var pruned = ml.Pruning().Magnitude(lenet, ["Score"], ["Features"], 0.9, Microsoft.ML.Pruning.Algorithms.PruningScope.Layer).Fit(data);
         using var compact = new MemoryStream();

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Onnx;
 
 namespace Microsoft.ML.Pruning.Tests.Transforms;

@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>Pointwise activations and the (log-)softmax heads.</summary>
 internal static class ActivationOps

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>
 /// Constant: evaluated once at compile time into a non-trainable buffer, from <c>value</c>, <c>value_float</c>,

@@ -2,7 +2,7 @@ using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>
 /// Dropout. It is active when the node's <c>training_mode</c> input (opset 12+) is true or, when the node has no

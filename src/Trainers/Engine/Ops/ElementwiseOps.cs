@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>Add, Sub, Mul, Div with numpy (multidirectional) broadcasting.</summary>
 internal static class ElementwiseOps

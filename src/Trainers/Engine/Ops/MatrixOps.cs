@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>Gemm and MatMul: the layers pruning works on.</summary>
 internal static class MatrixOps

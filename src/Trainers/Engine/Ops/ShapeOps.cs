@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Pruning.Engine.Ops;
+namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
 /// <summary>Ops that only rearrange elements: Flatten, Reshape, Transpose, Identity.</summary>
 internal static class ShapeOps

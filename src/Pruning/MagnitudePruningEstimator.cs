@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Data;
-using Microsoft.ML.Pruning.Engine;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Training;
 
@@ -83,8 +82,8 @@ public sealed class MagnitudePruningEstimator : IEstimator<PrunedModelTransforme
             throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
         var data = TrainingDataReader.Read(input, _options.InputColumnNames[0], options.LabelColumnName, loss,
             nameof(MagnitudePruningOptions.InputColumnNames), nameof(FineTuneOptions.LabelColumnName));
-        var device = TorchDevice.Resolve(_services.GpuDeviceId, _services.FallbackToCpu);
-        using var trainer = new MaskedTrainer(model, TrainingGraph.TrainableOutput(model, score, loss), device);
+        var backend = GradientBackend.Require(nameof(MagnitudePruningOptions.FineTune));
+        using var trainer = backend.Open(model, TrainingGraph.TrainableOutput(model, score, loss), _services.GpuDeviceId, _services.FallbackToCpu);
         trainer.SetMasks(masks);
         trainer.Train(data, options.ToSettings(loss, _services.NextSeed()), new TrainingHooks
         {

@@ -5,10 +5,11 @@ using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Data;
-using Microsoft.ML.Pruning.Engine;
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Engine;
+using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Training;
+using Microsoft.ML.Pruning.Trainers.Training;
 
 namespace Microsoft.ML.Pruning.Trainers;
 

@@ -1,8 +1,9 @@
 using System;
 using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Training;
+using Microsoft.ML.Pruning.Trainers.Training;
 
 namespace Microsoft.ML.Pruning.Trainers;
 

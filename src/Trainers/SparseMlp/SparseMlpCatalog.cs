@@ -1,4 +1,4 @@
-using Microsoft.ML.Pruning.Models;
+using Microsoft.ML.Pruning.Trainers.Models;
 
 namespace Microsoft.ML.Pruning.Trainers;
 

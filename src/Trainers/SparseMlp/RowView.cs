@@ -2,7 +2,7 @@ using System.Linq;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 
-namespace Microsoft.ML.Pruning;
+namespace Microsoft.ML.Pruning.Trainers;
 
 /// <summary>
 /// The graph ML.NET scores for our own networks. ML.NET's ONNX transformer feeds one row at a time and turns an

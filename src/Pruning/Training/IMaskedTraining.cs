@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Onnx;
+
+namespace Microsoft.ML.Pruning.Training;
+
+/// <summary>A model opened for training by an <see cref="IGradientBackend"/>: masks, training, gradients, write-back.</summary>
+internal interface IMaskedTraining : IDisposable
+{
+    /// <summary>Holds these masks fixed from now on: masked weights are zeroed and stay zero through training.</summary>
+    void SetMasks(IEnumerable<PruningMask> masks);
+
+    /// <summary>The current values of a weight, flattened.</summary>
+    float[] ReadWeights(string initializerName);
+
+    /// <summary>Runs the training loop.</summary>
+    IReadOnlyList<EpochResult> Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null);
+
+    /// <summary>
+    /// Runs the model in inference mode over <paramref name="data"/> in batches and accumulates, for each named
+    /// initializer, the gradient of the batch loss (mean over the batch's rows): Σ_batches |w·g| and Σ_batches g².
+    /// The weights are not changed.
+    /// </summary>
+    IReadOnlyDictionary<string, GradientStatistics> AccumulateGradients(
+        TrainingData data, TrainingLoss loss, int batchSize, IReadOnlyCollection<string> initializerNames, TrainingHooks? hooks = null);
+
+    /// <summary>Writes the trained initializers into <paramref name="model"/> (same names).</summary>
+    void WriteBack(OnnxModel model);
+}
