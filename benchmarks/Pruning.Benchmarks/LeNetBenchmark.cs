@@ -91,7 +91,7 @@ internal static class LeNetBenchmark
             var gradual = TorchRetry.Run($"gradual SparseMlp at {sparsity:P0}", () =>
             {
                 var watch = Stopwatch.StartNew();
-                var trained = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, TargetSparsity = sparsity, Seed = Seed }).Fit(train);
+                var trained = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Sparsity = sparsity, Seed = Seed }).Fit(train);
                 gradualSeconds = watch.Elapsed.TotalSeconds;
                 return trained;
             });

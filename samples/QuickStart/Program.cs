@@ -76,7 +76,7 @@ foreach (double sparsity in new[] { 0.5, 0.8, 0.9, 0.95 })
 
 // 3. Or train sparse from the start: SparseMlp with a gradual (cubic) sparsity ramp to 90 %.
 watch.Restart();
-var sparse = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, TargetSparsity = 0.9 }).Fit(train);
+var sparse = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpOptions { Epochs = epochs, Sparsity = 0.9 }).Fit(train);
 double sparseAccuracy = ml.MulticlassClassification.Evaluate(sparse.Transform(test)).MicroAccuracy;
 string sparsePath = Path.Combine(output, "lenet-sparsemlp-90.onnx");
 sparse.SaveOnnx(sparsePath);

@@ -83,6 +83,12 @@ internal sealed class MLContextServices
         }
     }
 
+    public void Warning(string message)
+    {
+        using var channel = _host.Start(_host.ContextDescription);
+        channel.Warning(MessageSensitivity.None, message);
+    }
+
     public void Info(string message)
     {
         using var channel = _host.Start(_host.ContextDescription);

@@ -12,14 +12,15 @@ namespace Microsoft.ML.Pruning;
 /// </summary>
 public sealed class PrunedModelTransformer : ITransformer
 {
-    private readonly ITransformer _scorer;
+    private readonly Lazy<ITransformer> _scorer;
     private readonly OnnxModel _model;
     private readonly byte[] _compactBytes;
     private readonly string? _inputModelPath;
 
-    internal PrunedModelTransformer(ITransformer scorer, OnnxModel model, byte[] compactBytes, PruningReport report, string? inputModelPath)
+    internal PrunedModelTransformer(Func<ITransformer> scorer, OnnxModel model, byte[] compactBytes, PruningReport report, string? inputModelPath)
     {
-        _scorer = scorer;
+        // ML.NET's scorer (an ONNX Runtime session) is built on first use: Fit and SaveOnnx never pay for it.
+        _scorer = new Lazy<ITransformer>(scorer);
         _model = model;
         _compactBytes = compactBytes;
         _inputModelPath = inputModelPath;
@@ -46,16 +47,16 @@ public sealed class PrunedModelTransformer : ITransformer
     }
 
     /// <inheritdoc />
-    public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
+    public bool IsRowToRowMapper => _scorer.Value.IsRowToRowMapper;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.Value.GetOutputSchema(inputSchema);
 
     /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Value.GetRowToRowMapper(inputSchema);
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input) => _scorer.Transform(input);
+    public IDataView Transform(IDataView input) => _scorer.Value.Transform(input);
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Value.Save(ctx);
 }

@@ -18,7 +18,7 @@ public sealed class PruningCatalog
     /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
     /// <param name="sparsity">Fraction of prunable weights set to zero, in [0, 1).</param>
     /// <param name="scope">One threshold across layers (<see cref="PruningScope.Global"/>) or each layer to the target.</param>
-    public MagnitudePruningEstimator Magnitude(string modelPath, string[] outputColumnNames, string[] inputColumnNames,
+    public PruningEstimator Magnitude(string modelPath, string[] outputColumnNames, string[] inputColumnNames,
         double sparsity = 0.5, PruningScope scope = PruningScope.Global)
         => new(Context, new MagnitudePruningOptions
         {
@@ -27,13 +27,13 @@ public sealed class PruningCatalog
 
     /// <summary>Magnitude pruning of an ONNX model read from <paramref name="modelStream"/> (read to its end, not disposed).</summary>
     /// <inheritdoc cref="Magnitude(string, string[], string[], double, PruningScope)"/>
-    public MagnitudePruningEstimator Magnitude(Stream modelStream, string[] outputColumnNames, string[] inputColumnNames,
+    public PruningEstimator Magnitude(Stream modelStream, string[] outputColumnNames, string[] inputColumnNames,
         double sparsity = 0.5, PruningScope scope = PruningScope.Global)
         => Magnitude(OnnxModel.Load(modelStream ?? throw new ArgumentNullException(nameof(modelStream))), outputColumnNames, inputColumnNames, sparsity, scope);
 
     /// <summary>Magnitude pruning of an in-memory ONNX model (it is not modified; the estimator prunes a copy).</summary>
     /// <inheritdoc cref="Magnitude(string, string[], string[], double, PruningScope)"/>
-    public MagnitudePruningEstimator Magnitude(OnnxModel model, string[] outputColumnNames, string[] inputColumnNames,
+    public PruningEstimator Magnitude(OnnxModel model, string[] outputColumnNames, string[] inputColumnNames,
         double sparsity = 0.5, PruningScope scope = PruningScope.Global)
         => new(Context, new MagnitudePruningOptions
         {
@@ -41,5 +41,34 @@ public sealed class PruningCatalog
         });
 
     /// <summary>Magnitude pruning with every option.</summary>
-    public MagnitudePruningEstimator Magnitude(MagnitudePruningOptions options) => new(Context, options);
+    public PruningEstimator Magnitude(MagnitudePruningOptions options) => new(Context, options);
+
+    /// <summary>
+    /// Pruning with any criterion (see <see cref="PruneOptions.Criterion"/>), granularity, scope and schedule, with
+    /// optional fine-tuning.
+    /// </summary>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().Prune(new PruneOptions
+    /// {
+    ///     ModelPath = "model.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"],
+    ///     Criterion = "wanda", Sparsity = 0.8,
+    /// }).Fit(data);
+    /// </code></example>
+    public PruningEstimator Prune(PruneOptions options) => new(Context, options);
+
+    /// <summary>Pruning of the ONNX model at <paramref name="modelPath"/> with the criterion named <paramref name="criterion"/>.</summary>
+    /// <param name="modelPath">The ONNX model file.</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="criterion">The criterion (see <see cref="PruneOptions.Criterion"/>).</param>
+    /// <param name="sparsity">Fraction pruned, in [0, 1).</param>
+    /// <param name="granularity">Weights, neurons or channels.</param>
+    /// <param name="labelColumnName">Labels, for criteria that need gradients.</param>
+    public PruningEstimator Prune(string modelPath, string[] outputColumnNames, string[] inputColumnNames, string criterion,
+        double sparsity = 0.5, PruningGranularity granularity = PruningGranularity.Unstructured, string? labelColumnName = null)
+        => new(Context, new PruneOptions
+        {
+            ModelPath = modelPath, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Criterion = criterion,
+            Sparsity = sparsity, Granularity = granularity, LabelColumnName = labelColumnName,
+        });
 }

@@ -10,13 +10,17 @@ namespace Microsoft.ML.Pruning;
 /// <summary>What pruning did, per layer and in total, with the sizes of the dense and the compact ONNX file.</summary>
 public sealed class PruningReport
 {
-    internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed)
+    internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null)
     {
+        Method = method;
         Layers = layers;
         DenseBytes = denseBytes;
         CompactBytes = compactBytes;
         Elapsed = elapsed;
     }
+
+    /// <summary>How the model was pruned (criterion, granularity, scope, schedule, calibration, fine-tuning), or null.</summary>
+    public string? Method { get; }
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -51,6 +55,7 @@ public sealed class PruningReport
         string[] header = ["layer", "shape", "parameters", "non-zeros", "sparsity"];
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         var sb = new StringBuilder();
+        if (Method is not null) sb.AppendLine(Method);
         void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))));
         Line(header);
         sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));

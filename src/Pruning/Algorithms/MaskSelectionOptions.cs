@@ -19,8 +19,8 @@ public sealed class MaskSelectionOptions
     /// </summary>
     public double Sparsity { get; set; }
 
-    /// <summary>Whether <see cref="Sparsity"/> applies to each layer or to all layers together. Default: <see cref="PruningScope.Layer"/>.</summary>
-    public PruningScope Scope { get; set; } = PruningScope.Layer;
+    /// <summary>Whether <see cref="Sparsity"/> applies to each layer or to all layers together. Default: <see cref="PruningScope.Global"/>, as everywhere in the library.</summary>
+    public PruningScope Scope { get; set; } = PruningScope.Global;
 
     /// <summary>
     /// Per-layer sparsity, by layer name, each in [0, 1). A layer named here prunes exactly its own share and

@@ -69,7 +69,7 @@ public static class MaskSelector
 
     /// <summary>Selects masks from importance scores at one sparsity and scope, without overrides.</summary>
     /// <inheritdoc cref="Select(IReadOnlyList{LayerValues}, MaskSelectionOptions)"/>
-    public static IReadOnlyList<PruningMask> Select(IReadOnlyList<LayerValues> scores, double sparsity, PruningScope scope = PruningScope.Layer) =>
+    public static IReadOnlyList<PruningMask> Select(IReadOnlyList<LayerValues> scores, double sparsity, PruningScope scope = PruningScope.Global) =>
         Select(scores, new MaskSelectionOptions { Sparsity = sparsity, Scope = scope });
 
     /// <summary>
@@ -87,7 +87,7 @@ public static class MaskSelector
 
     /// <summary>Selects masks by weight magnitude at one sparsity and scope, without overrides.</summary>
     /// <inheritdoc cref="SelectByMagnitude(IReadOnlyList{LayerValues}, MaskSelectionOptions)"/>
-    public static IReadOnlyList<PruningMask> SelectByMagnitude(IReadOnlyList<LayerValues> weights, double sparsity, PruningScope scope = PruningScope.Layer) =>
+    public static IReadOnlyList<PruningMask> SelectByMagnitude(IReadOnlyList<LayerValues> weights, double sparsity, PruningScope scope = PruningScope.Global) =>
         SelectByMagnitude(weights, new MaskSelectionOptions { Sparsity = sparsity, Scope = scope });
 
     private static PruningMask[] SelectCore(IReadOnlyList<LayerValues> layers, MaskSelectionOptions options, bool magnitude, string layersName)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Microsoft.ML.Pruning.Algorithms;
 
 /// <summary>
@@ -9,6 +11,7 @@ namespace Microsoft.ML.Pruning.Algorithms;
 /// var options = new MaskSelectionOptions { Sparsity = 0.8, Scope = PruningScope.Global };
 /// </code>
 /// </example>
+[JsonConverter(typeof(JsonStringEnumConverter<PruningScope>))]
 public enum PruningScope
 {
     /// <summary>

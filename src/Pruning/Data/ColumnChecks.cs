@@ -1,5 +1,8 @@
 using System;
+using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
 
 namespace Microsoft.ML.Pruning.Data;
 
@@ -30,5 +33,39 @@ internal static class ColumnChecks
             default:
                 throw Mismatch(parameter, name, "known-size vector of Single", column.Type);
         }
+    }
+
+    /// <summary>
+    /// Checks, without building a scorer, that a column can feed the model input of the same name: its item type is
+    /// the input's element type and, when both sizes are known, it has as many values per row as the input (its
+    /// dimensions after the batch dimension) holds. Inputs the graph does not declare are left to the scorer.
+    /// </summary>
+    public static void ModelInput(OnnxModel model, DataViewSchema schema, string name, string parameter)
+    {
+        var column = Find(schema, name, parameter);
+        var declared = model.Graph.Input.FirstOrDefault(i => i.Name == name);
+        if (declared?.Type?.TensorType is not { } tensor) return;
+        DataViewType? item = (TensorProto.Types.DataType)tensor.ElemType switch
+        {
+            TensorProto.Types.DataType.Float => NumberDataViewType.Single,
+            TensorProto.Types.DataType.Double => NumberDataViewType.Double,
+            TensorProto.Types.DataType.Int64 => NumberDataViewType.Int64,
+            TensorProto.Types.DataType.Int32 => NumberDataViewType.Int32,
+            TensorProto.Types.DataType.Bool => BooleanDataViewType.Instance,
+            TensorProto.Types.DataType.String => TextDataViewType.Instance,
+            _ => null,
+        };
+        if (item is null) return;
+        var actualItem = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
+        long?[] dims = model.GetShape(name) ?? [];
+        long perRow = 1;
+        bool known = dims.Length > 1;
+        foreach (var d in dims.Skip(1)) { if (d is long k and > 0) perRow *= k; else known = false; }
+        string expected = known ? $"Vector<{item}, {perRow}>" : $"vector of {item}";
+        if (!actualItem.Equals(item))
+            throw Mismatch(parameter, name, expected, column.Type);
+        int size = column.Type is VectorDataViewType vector ? vector.Size : 1;
+        if (known && size != 0 && size != perRow)
+            throw Mismatch(parameter, name, expected, column.Type);
     }
 }

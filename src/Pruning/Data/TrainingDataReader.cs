@@ -34,8 +34,9 @@ internal static class TrainingDataReader
         return (int)key.Count;
     }
 
+    /// <summary>Reads the first <paramref name="maxRows"/> rows (all when null) into memory.</summary>
     public static TrainingData Read(IDataView data, string featureColumn, string labelColumn, TrainingLoss loss,
-        string featureParameter, string labelParameter)
+        string featureParameter, string labelParameter, int? maxRows = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         int width = ColumnChecks.KnownSizeSingleVector(data.Schema, featureColumn, featureParameter);
@@ -61,7 +62,7 @@ internal static class TrainingDataReader
         var labelGetter = LabelGetter(cursor, labelCol, loss);
         var row = new float[width];
         long index = 0;
-        while (cursor.MoveNext())
+        while ((maxRows is null || index < maxRows) && cursor.MoveNext())
         {
             featureGetter(row);
             for (int i = 0; i < width; i++)

@@ -8,6 +8,9 @@ namespace Microsoft.ML.Pruning.Training;
 /// <summary>A model opened for training by an <see cref="IGradientBackend"/>: masks, training, gradients, write-back.</summary>
 internal interface IMaskedTraining : IDisposable
 {
+    /// <summary>The trainable initializers (FLOAT initializers of the sub-graph being trained).</summary>
+    IReadOnlyList<string> ParameterNames { get; }
+
     /// <summary>Holds these masks fixed from now on: masked weights are zeroed and stay zero through training.</summary>
     void SetMasks(IEnumerable<PruningMask> masks);
 

@@ -26,19 +26,19 @@ public sealed class SparseMlpOptions : GradientTrainingOptions
     public MlpActivation Activation { get; set; } = MlpActivation.Relu;
 
     /// <summary>Final fraction of zero weights (all layers' weight matrices), in [0, 1). 0 trains a dense network.</summary>
-    public double TargetSparsity { get; set; }
+    public double Sparsity { get; set; }
 
     /// <summary>Where the sparsity ramp starts, as a fraction of all training steps.</summary>
     public double SparsityRampStart { get; set; }
 
-    /// <summary>Where the ramp reaches <see cref="TargetSparsity"/>, as a fraction of all steps; the rest trains with fixed masks.</summary>
+    /// <summary>Where the ramp reaches <see cref="Sparsity"/>, as a fraction of all steps; the rest trains with fixed masks.</summary>
     public double SparsityRampEnd { get; set; } = 0.75;
 
     /// <summary>Steps between mask updates during the ramp.</summary>
     public int PruningFrequency { get; set; } = 50;
 
-    /// <summary>Whether the target applies to all weights together or to each layer.</summary>
-    public PruningScope SparsityScope { get; set; } = PruningScope.Global;
+    /// <summary>Whether the target applies to all weights together (default) or to each layer.</summary>
+    public PruningScope Scope { get; set; } = PruningScope.Global;
 
     /// <summary>Seed for initialization and shuffling; null takes one from the MLContext's seed.</summary>
     public int? Seed { get; set; }
@@ -51,11 +51,11 @@ public sealed class SparseMlpOptions : GradientTrainingOptions
             throw new ArgumentOutOfRangeException(nameof(HiddenLayers), "HiddenLayers must list positive unit counts (it may be empty).");
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
         ToSettings(TrainingLoss.CrossEntropy, 0).Validate("SparseMlp");
-        MagnitudePruningOptions.CheckSparsity(nameof(TargetSparsity), TargetSparsity);
+        MaskSelectionOptions.ValidateSparsity(Sparsity, nameof(Sparsity));
         if (!(SparsityRampStart >= 0 && SparsityRampStart < SparsityRampEnd && SparsityRampEnd <= 1))
             throw new ArgumentOutOfRangeException(nameof(SparsityRampEnd), SparsityRampEnd,
                 $"Need 0 <= SparsityRampStart < SparsityRampEnd <= 1; got {SparsityRampStart} and {SparsityRampEnd}.");
         if (PruningFrequency <= 0) throw new ArgumentOutOfRangeException(nameof(PruningFrequency), PruningFrequency, "PruningFrequency must be positive.");
-        if (!Enum.IsDefined(SparsityScope)) throw new ArgumentOutOfRangeException(nameof(SparsityScope), SparsityScope, "Unknown scope.");
+        if (!Enum.IsDefined(Scope)) throw new ArgumentOutOfRangeException(nameof(Scope), Scope, "Unknown scope.");
     }
 }

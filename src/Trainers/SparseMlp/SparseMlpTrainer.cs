@@ -8,6 +8,7 @@ using Microsoft.ML.Pruning.Data;
 using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Trainers.Models;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Stages;
 using Microsoft.ML.Pruning.Training;
 using Microsoft.ML.Pruning.Trainers.Training;
 
@@ -87,7 +88,7 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         var weights = model.GetPrunableWeights();
         var settings = _options.ToSettings(Loss, seed);
         var device = TorchDevice.Resolve(_services.GpuDeviceId, _services.FallbackToCpu);
-        _services.Info($"SparseMlp {_head}: {data.RowCount} rows × {data.FeatureCount} features, layers {string.Join("-", _options.HiddenLayers)}-{outputs}, target sparsity {_options.TargetSparsity:P0}.");
+        _services.Info($"SparseMlp {_head}: {data.RowCount} rows × {data.FeatureCount} features, layers {string.Join("-", _options.HiddenLayers)}-{outputs}, target sparsity {_options.Sparsity:P0}.");
 
         using (var trainer = new MaskedTrainer(model, MlpGraphBuilder.LogitsName, device))
         {
@@ -99,28 +100,23 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
             });
             trainer.WriteBack(model);
         }
-        return PrunedModelFactory.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input, weights, watch, null,
+        return EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,
             RowView.Create, (fit, scorer) => AppendScalarColumns(fit, scorer, outputs));
     }
 
-    /// <summary>The step hook of the gradual ramp; null for a dense network.</summary>
+    /// <summary>The step hook of the gradual ramp (magnitude masks); null for a dense network.</summary>
     private Action<long>? GradualPruning(MaskedTrainer trainer, IReadOnlyList<PrunableWeight> weights, int rows)
     {
-        if (_options.TargetSparsity == 0) return null;
-        long stepsPerEpoch = (rows + _options.BatchSize - 1) / _options.BatchSize;
-        long totalSteps = Math.Max(1, stepsPerEpoch * _options.Epochs);
-        long start = (long)Math.Floor(_options.SparsityRampStart * totalSteps);
-        long end = Math.Max(start + 1, (long)Math.Floor(_options.SparsityRampEnd * totalSteps) - 1);
-        int frequency = (int)Math.Min(_options.PruningFrequency, end - start);
-        var schedule = new PolynomialSparsitySchedule(0, _options.TargetSparsity, start, end, frequency);
-        var selection = new MaskSelectionOptions { Scope = _options.SparsityScope };
-        return step =>
+        if (_options.Sparsity == 0) return null;
+        var ramp = new GradualMaskSchedule(rows, _options.BatchSize, _options.Epochs, _options.Sparsity,
+            _options.SparsityRampStart, _options.SparsityRampEnd, _options.PruningFrequency);
+        var selection = new MaskSelectionOptions { Scope = _options.Scope };
+        return ramp.Hook(sparsity =>
         {
-            if (!schedule.IsPruningStep(step) && step != end) return;
-            selection.Sparsity = schedule.SparsityAt(step);
+            selection.Sparsity = sparsity;
             var layers = weights.Select(w => new LayerValues(w.Name, trainer.ReadWeights(w.Name))).ToList();
             trainer.SetMasks(MaskSelector.SelectByMagnitude(layers, selection));
-        };
+        });
     }
 
     /// <summary>

@@ -29,6 +29,9 @@ public sealed class MaskedTrainer : IMaskedTraining
     /// <summary>The engine module (its parameters are the graph's float initializers).</summary>
     public OnnxTorchModule Module => _module;
 
+    /// <summary>The trainable initializers of the sub-graph.</summary>
+    public IReadOnlyList<string> ParameterNames => _module.ParameterNames;
+
     /// <summary>Holds these masks fixed from now on: masked weights are zeroed and stay zero through training.</summary>
     public void SetMasks(IEnumerable<PruningMask> masks)
     {

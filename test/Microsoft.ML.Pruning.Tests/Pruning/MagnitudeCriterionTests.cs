@@ -1,5 +1,6 @@
 using System;
 using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Criteria;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.Pruning.Tests.Pruning;

@@ -13,7 +13,7 @@ public sealed class SparseMlpTrainerTests
 {
     private static SparseMlpOptions Small(double targetSparsity = 0, int epochs = 15) => new()
     {
-        HiddenLayers = [16], Epochs = epochs, BatchSize = 32, LearningRate = 0.01, TargetSparsity = targetSparsity, PruningFrequency = 5,
+        HiddenLayers = [16], Epochs = epochs, BatchSize = 32, LearningRate = 0.01, Sparsity = targetSparsity, PruningFrequency = 5,
     };
 
     [TestMethod]
@@ -51,7 +51,7 @@ public sealed class SparseMlpTrainerTests
     }
 
     [TestMethod]
-    public void SparseMlp_TargetSparsity_ReachedExactlyAndExported()
+    public void SparseMlp_Sparsity_ReachedExactlyAndExported()
     {
         var ml = new MLContext(1);
         var model = ml.MulticlassClassification.Trainers.SparseMlp(Small(0.8)).Fit(TestData.Multiclass(ml));
@@ -123,11 +123,11 @@ public sealed class SparseMlpTrainerTests
     [DataRow(-0.1)]
     [DataRow(1.0)]
     [DataRow(double.NaN)]
-    public void SparseMlp_InvalidTargetSparsity_ThrowsNamingOption(double sparsity)
+    public void SparseMlp_InvalidSparsity_ThrowsNamingOption(double sparsity)
     {
         var ml = new MLContext(1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SparseMlp(Small(sparsity)));
-        StringAssert.Contains(ex.Message, "TargetSparsity");
+        StringAssert.Contains(ex.Message, "Sparsity");
     }
 
     [TestMethod]

@@ -1,28 +1,32 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Data;
 using Microsoft.ML.Pruning.Onnx;
 
-namespace Microsoft.ML.Pruning;
+namespace Microsoft.ML.Pruning.Stages;
 
-/// <summary>The one way out: compacts a pruned model, measures it, and wraps ML.NET's ONNX scorer around it.</summary>
-internal static class PrunedModelFactory
+/// <summary>
+/// The <em>emit</em> stage, the one way out: compacts the pruned model, measures it for the report, and returns the
+/// transformer whose ML.NET ONNX scorer is built once, when first used (so Fit builds no ONNX Runtime session).
+/// </summary>
+internal static class EmitStage
 {
     /// <param name="services">The ML.NET environment (transforms, device settings).</param>
     /// <param name="model">The pruned model, dense initializers.</param>
     /// <param name="outputColumns">Model outputs scored into columns.</param>
     /// <param name="inputColumns">Columns fed to the model inputs.</param>
-    /// <param name="fitData">Data that fixes the input schema.</param>
+    /// <param name="fitSchema">The input schema the scorer is built for.</param>
     /// <param name="weights">The prunable weights the report lists.</param>
     /// <param name="watch">Started when pruning or training started.</param>
     /// <param name="inputModelPath">The file the model was read from, never to be overwritten; null if none.</param>
+    /// <param name="method">How the model was pruned, in a line, for the report; null for none.</param>
     /// <param name="scoringView">Rewrites the compact model into the graph ML.NET scores (e.g. per-row shapes); null scores it as is.</param>
     /// <param name="appendScoring">Adds ML.NET transforms after the ONNX scorer; null adds none.</param>
     public static PrunedModelTransformer Create(MLContextServices services, OnnxModel model, string[] outputColumns, string[] inputColumns,
-        IDataView fitData, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath,
+        DataViewSchema fitSchema, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath, string? method = null,
         Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null)
     {
         var layers = weights
@@ -33,9 +37,14 @@ internal static class PrunedModelFactory
         compact.Compact();
         byte[] compactBytes = compact.ToBytes();
         byte[] scoringBytes = scoringView is null ? compactBytes : scoringView(compact).ToBytes();
-        ITransformer scorer = services.OnnxScorer(outputColumns, inputColumns, scoringBytes).Fit(fitData);
-        if (appendScoring is not null) scorer = appendScoring(fitData, scorer);
+        var emptyInput = new EmptyDataView(fitSchema);
+        ITransformer BuildScorer()
+        {
+            ITransformer scorer = services.OnnxScorer(outputColumns, inputColumns, scoringBytes).Fit(emptyInput);
+            return appendScoring is null ? scorer : appendScoring(emptyInput, scorer);
+        }
         watch.Stop();
-        return new PrunedModelTransformer(scorer, model, compactBytes, new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed), inputModelPath);
+        return new PrunedModelTransformer(BuildScorer, model, compactBytes,
+            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method), inputModelPath);
     }
 }

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Serialization;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Onnx;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>
+/// What every pruning estimator is told: which model and columns, how much to prune and at which granularity and
+/// scope, on which schedule, with how much calibration data, and whether to fine-tune. Plain and serializable
+/// (System.Text.Json) so sweeps can store them; <see cref="Model"/> is the one member that is not serialized.
+/// </summary>
+public abstract class PruningOptions
+{
+    /// <summary>Path of the ONNX model to prune (read only). Set this or <see cref="Model"/>.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>In-memory model to prune (a copy is pruned). Set this or <see cref="ModelPath"/>. Not serialized.</summary>
+    [JsonIgnore]
+    public OnnxModel? Model { get; set; }
+
+    /// <summary>Model outputs scored into columns of the same names, as in <c>ApplyOnnxModel</c>.</summary>
+    public string[] OutputColumnNames { get; set; } = [];
+
+    /// <summary>Columns fed to the model inputs of the same names.</summary>
+    public string[] InputColumnNames { get; set; } = [];
+
+    /// <summary>
+    /// Fraction pruned, in [0, 1): of the weights (<see cref="PruningGranularity.Unstructured"/>) or of the output
+    /// units (<see cref="PruningGranularity.Neuron"/>, <see cref="PruningGranularity.Channel"/>). 0 leaves the model unchanged.
+    /// </summary>
+    public double Sparsity { get; set; } = 0.5;
+
+    /// <summary>One threshold across all layers (default), or each layer pruned to the target on its own.</summary>
+    public PruningScope Scope { get; set; } = PruningScope.Global;
+
+    /// <summary>Single weights (default), or whole neurons / channels.</summary>
+    public PruningGranularity Granularity { get; set; } = PruningGranularity.Unstructured;
+
+    /// <summary>Prunable weights (initializer names, see the report) left untouched.</summary>
+    public IList<string> ExcludedLayers { get; set; } = new List<string>();
+
+    /// <summary>Per-layer sparsity overriding <see cref="Sparsity"/> for the named weights, each in [0, 1).</summary>
+    public IDictionary<string, double> LayerSparsity { get; set; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+    /// <summary>One-shot (default), iterative rounds, or gradual during fine-tuning.</summary>
+    public PruningSchedule Schedule { get; set; } = PruningSchedule.OneShot;
+
+    /// <summary>Rounds of <see cref="PruningSchedule.Iterative"/>, at least 1.</summary>
+    public int Rounds { get; set; } = 3;
+
+    /// <summary><see cref="PruningSchedule.Gradual"/>: where the sparsity ramp starts, as a fraction of all fine-tuning steps.</summary>
+    public double SparsityRampStart { get; set; }
+
+    /// <summary><see cref="PruningSchedule.Gradual"/>: where the ramp reaches the target, as a fraction of all steps; the rest trains with fixed masks.</summary>
+    public double SparsityRampEnd { get; set; } = 0.75;
+
+    /// <summary><see cref="PruningSchedule.Gradual"/>: steps between mask updates during the ramp.</summary>
+    public int PruningFrequency { get; set; } = 50;
+
+    /// <summary>
+    /// Rows (the first ones of the data, in order) that data-aware criteria observe: activations, and gradients for
+    /// gradient criteria. At least 1; if the data has fewer rows, all are used and the MLContext log says so.
+    /// </summary>
+    public int CalibrationRows { get; set; } = 1024;
+
+    /// <summary>
+    /// Label column for criteria that need gradients of the loss (taylor, fisher, gsap); null takes
+    /// <see cref="FineTuneOptions.LabelColumnName"/> when <see cref="FineTune"/> is set.
+    /// </summary>
+    public string? LabelColumnName { get; set; }
+
+    /// <summary>Seed of everything random (random criterion, fine-tuning order); null takes one from the MLContext's seed.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Re-train the pruned model with masks fixed; null (default) prunes without training.</summary>
+    public FineTuneOptions? FineTune { get; set; }
+
+    /// <summary>The criterion's name (see <see cref="Criteria.PruningCriteria.Names"/>).</summary>
+    internal abstract string CriterionName { get; }
+
+    /// <summary>Checks every option; the one place options are validated. Messages name the option.</summary>
+    internal virtual void Validate()
+    {
+        if ((ModelPath is null) == (Model is null))
+            throw new ArgumentException("Set exactly one of ModelPath and Model.", nameof(ModelPath));
+        if (ModelPath is not null && ModelPath.Length == 0)
+            throw new ArgumentException("ModelPath is empty.", nameof(ModelPath));
+        if (OutputColumnNames is null || OutputColumnNames.Length == 0)
+            throw new ArgumentException("OutputColumnNames must name at least one model output.", nameof(OutputColumnNames));
+        if (InputColumnNames is null || InputColumnNames.Length == 0)
+            throw new ArgumentException("InputColumnNames must name at least one model input.", nameof(InputColumnNames));
+        MaskSelectionOptions.ValidateSparsity(Sparsity, nameof(Sparsity));
+        if (!Enum.IsDefined(Scope))
+            throw new ArgumentOutOfRangeException(nameof(Scope), Scope, $"{nameof(Scope)} must be Layer or Global; got {Scope}.");
+        if (!Enum.IsDefined(Granularity))
+            throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, $"{nameof(Granularity)} must be one of {string.Join(", ", Enum.GetNames<PruningGranularity>())}; got {Granularity}.");
+        if (!Enum.IsDefined(Schedule))
+            throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, $"{nameof(Schedule)} must be one of {string.Join(", ", Enum.GetNames<PruningSchedule>())}; got {Schedule}.");
+        if (ExcludedLayers is null) throw new ArgumentNullException(nameof(ExcludedLayers));
+        if (LayerSparsity is null) throw new ArgumentNullException(nameof(LayerSparsity));
+        foreach (var (layer, sparsity) in LayerSparsity)
+            MaskSelectionOptions.ValidateSparsity(sparsity, $"{nameof(LayerSparsity)}['{layer}']");
+        if (Schedule == PruningSchedule.Iterative && Rounds < 1)
+            throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, $"{nameof(Rounds)} must be at least 1 for the Iterative schedule; got {Rounds}.");
+        if (Schedule == PruningSchedule.Gradual)
+        {
+            if (FineTune is null)
+                throw new ArgumentException("The Gradual schedule prunes during fine-tuning: set FineTune.", nameof(FineTune));
+            if (!(SparsityRampStart >= 0 && SparsityRampStart < SparsityRampEnd && SparsityRampEnd <= 1))
+                throw new ArgumentOutOfRangeException(nameof(SparsityRampEnd), SparsityRampEnd,
+                    $"Need 0 <= {nameof(SparsityRampStart)} < {nameof(SparsityRampEnd)} <= 1; got {SparsityRampStart} and {SparsityRampEnd}.");
+            if (PruningFrequency <= 0)
+                throw new ArgumentOutOfRangeException(nameof(PruningFrequency), PruningFrequency, $"{nameof(PruningFrequency)} must be positive; got {PruningFrequency}.");
+        }
+        if (CalibrationRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(CalibrationRows), CalibrationRows, $"{nameof(CalibrationRows)} must be at least 1; got {CalibrationRows}.");
+        if (LabelColumnName is { Length: 0 })
+            throw new ArgumentException($"{nameof(LabelColumnName)} is empty; leave it null to take FineTune's.", nameof(LabelColumnName));
+        FineTune?.Validate();
+    }
+
+    /// <summary>The label column gradient criteria use, if any.</summary>
+    internal string? EffectiveLabelColumn => LabelColumnName ?? FineTune?.LabelColumnName;
+
+    /// <summary>Layer names the options mention, for checking against the model.</summary>
+    internal IEnumerable<(string Option, string Layer)> NamedLayers =>
+        ExcludedLayers.Select(l => (nameof(ExcludedLayers), l)).Concat(LayerSparsity.Keys.Select(l => (nameof(LayerSparsity), l)));
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Pruning.Criteria;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
+
+namespace Microsoft.ML.Pruning.Stages;
+
+/// <summary>
+/// The <em>calibrate</em> stage: runs the model in ONNX Runtime on the first rows of the data, batch by batch, and
+/// hands each prunable layer's input X and unit output to that layer's accumulator, which keeps only the sums the
+/// criterion asked for. No TorchSharp, no labels.
+/// </summary>
+internal static class CalibrationStage
+{
+    private const CriterionNeeds Observed = CriterionNeeds.InputNorms | CriterionNeeds.UnitActivations | CriterionNeeds.UnitSamples | CriterionNeeds.UnitCorrelation;
+
+    /// <summary>What one pass observed: statistics per layer name, and the rows read.</summary>
+    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows);
+
+    /// <summary>Whether <paramref name="needs"/> asks for anything this stage computes.</summary>
+    public static bool IsNeeded(CriterionNeeds needs) => (needs & Observed) != 0;
+
+    /// <summary>Observes <paramref name="layers"/> of <paramref name="model"/> on up to <paramref name="rows"/> rows of <paramref name="batches"/>' data.</summary>
+    public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows)
+    {
+        var plans = layers.Select(w => new Plan(w,
+            LayerTensors.Input(model, w), LayerTensors.UnitOutput(model, w),
+            new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed))).ToList();
+        var graphInputs = new HashSet<string>(batches.Names, StringComparer.Ordinal);
+        var fetched = plans
+            .SelectMany(p => new[] { p.Accumulator.NeedsInput ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
+            .OfType<string>().Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
+
+        var session = model.Clone();
+        foreach (string tensor in fetched)
+        {
+            if (session.IsGraphOutput(tensor)) continue;
+            session.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = tensor,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+            });
+        }
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
+        using var inference = new InferenceSession(session.ToBytes(), options);
+        using var run = new RunOptions();
+        string[] inputNames = [.. batches.Names];
+        int seen = 0;
+        foreach (var (values, shapes, count) in batches.Read(data, rows))
+        {
+            var inputs = new OrtValue[values.Length];
+            try
+            {
+                for (int i = 0; i < values.Length; i++) inputs[i] = OrtValue.CreateTensorValueFromMemory(values[i], shapes[i]);
+                using var outputs = inference.Run(run, inputNames, inputs, fetched);
+                var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
+                for (int i = 0; i < inputNames.Length; i++) byName[inputNames[i]] = (values[i], shapes[i]);
+                foreach (var plan in plans)
+                {
+                    if (plan.Accumulator.NeedsInput)
+                    {
+                        var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
+                        plan.Accumulator.AddInput(x, shape, LayerTensors.InputAxis(model, plan.Weight, shape.Length), plan.InputTensor, seen);
+                        plan.Accumulator.CountRows(count);
+                    }
+                    if (plan.Accumulator.NeedsUnits)
+                    {
+                        var (a, shape) = Tensor(plan.UnitTensor, byName, outputs, fetched);
+                        plan.Accumulator.AddUnits(a, shape, LayerTensors.UnitAxis(plan.Weight, shape.Length), plan.UnitTensor, seen);
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var input in inputs) input?.Dispose();
+            }
+            seen += count;
+        }
+        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen);
+    }
+
+    private static (float[] Values, long[] Shape) Tensor(string name, Dictionary<string, (float[] Values, long[] Shape)> inputs,
+        IReadOnlyList<OrtValue> outputs, string[] fetched)
+    {
+        if (inputs.TryGetValue(name, out var input)) return input;
+        var value = outputs[Array.IndexOf(fetched, name)];
+        var result = (value.GetTensorDataAsSpan<float>().ToArray(), value.GetTensorTypeAndShape().Shape);
+        inputs[name] = result;
+        return result;
+    }
+
+    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator);
+}

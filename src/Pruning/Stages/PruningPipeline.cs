@@ -1,0 +1,270 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Criteria;
+using Microsoft.ML.Pruning.Data;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Training;
+
+namespace Microsoft.ML.Pruning.Stages;
+
+/// <summary>
+/// Pruning as a pipeline of stages: <em>calibrate</em> (<see cref="CalibrationStage"/>, <see cref="GradientStage"/>),
+/// <em>score</em> (the criterion), <em>select</em> (<see cref="SelectionStage"/>), <em>recover</em>
+/// (<see cref="RecoveryStage"/>) and <em>emit</em> (<see cref="EmitStage"/>), run on a schedule. Every estimator is a
+/// configuration of it. Everything that can be checked is checked before any work: when the estimator is built
+/// (options, criterion, layers, backend) and at the start of <see cref="Run"/> (columns, label, shapes).
+/// </summary>
+internal sealed class PruningPipeline
+{
+    private readonly MLContextServices _services;
+    private readonly PruningOptions _options;
+    private readonly IPruningCriterion _criterion;
+    private readonly IGradientBackend? _backend;
+    private int? _seed;
+    private int _fineTunes;
+
+    /// <summary>
+    /// One seed per Fit, drawn from the MLContext only when something random needs it: fine-tuning (the first
+    /// round's seed is this one) and the criterion's layer seeds derive from it.
+    /// </summary>
+    private int RunSeed => _seed ??= _options.Seed ?? _services.NextSeed();
+
+    /// <exception cref="ArgumentOutOfRangeException">An unknown criterion, or a granularity the criterion cannot score.</exception>
+    /// <exception cref="InvalidOperationException">A need the options do not meet (labels, gradients, schedule), or no layer to prune.</exception>
+    public PruningPipeline(MLContextServices services, PruningOptions options, OnnxModel source)
+    {
+        _services = services;
+        _options = options;
+        _criterion = PruningCriteria.Create(options.CriterionName);
+        string criterion = $"Criterion '{_criterion.Name}'";
+        if (!_criterion.Granularities.Contains(options.Granularity))
+            throw new ArgumentOutOfRangeException(nameof(PruningOptions.Granularity), options.Granularity,
+                $"{criterion} scores {string.Join(", ", _criterion.Granularities)}; Granularity {options.Granularity} is not one of them.");
+        var needs = _criterion.Needs;
+        if (GradientStage.IsNeeded(needs) && options.EffectiveLabelColumn is null)
+            throw new InvalidOperationException(
+                $"{criterion} needs gradients of the loss, so labels: set {nameof(PruningOptions.LabelColumnName)} (or {nameof(PruningOptions.FineTune)}).");
+        if (options.Schedule == PruningSchedule.Gradual && needs != CriterionNeeds.None)
+            throw new InvalidOperationException(
+                $"The Gradual schedule re-scores weights during training, and {criterion} needs {needs}; use a criterion that scores from weights alone " +
+                $"({string.Join(", ", PruningCriteria.Names.Where(n => PruningCriteria.Create(n).Needs == CriterionNeeds.None))}) or the Iterative schedule.");
+        if (GradientStage.IsNeeded(needs) || options.FineTune is not null)
+            _backend = GradientBackend.Require(GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
+
+        var prunable = source.GetPrunableWeights();
+        CheckLayerNames(prunable);
+        Weights = prunable;
+        Candidates = [.. prunable.Where(w => !options.ExcludedLayers.Contains(w.Name) && Fits(w, options.Granularity))];
+        if (Candidates.Count == 0)
+            throw new InvalidOperationException(prunable.Any(w => Fits(w, options.Granularity))
+                ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
+                : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
+    }
+
+    /// <summary>Every prunable weight of the model (the report's rows).</summary>
+    public IReadOnlyList<PrunableWeight> Weights { get; }
+
+    /// <summary>The weights this configuration prunes.</summary>
+    public IReadOnlyList<PrunableWeight> Candidates { get; }
+
+    /// <summary>Prunes a copy of <paramref name="source"/> on <paramref name="data"/> and emits the transformer. Not thread-safe: one Fit at a time.</summary>
+    public PrunedModelTransformer Run(OnnxModel source, IDataView data)
+    {
+        var watch = Stopwatch.StartNew();
+        _seed = null;
+        _fineTunes = 0;
+        foreach (string name in _options.InputColumnNames)
+            ColumnChecks.ModelInput(source, data.Schema, name, nameof(data));
+        var model = source.Clone();
+        model.Densify(); // a compact input model is pruned and reported like its dense form
+        var needs = _criterion.Needs;
+        var batches = CalibrationStage.IsNeeded(needs)
+            ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames))
+            : null;
+        var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
+        var fineTuneTask = _options.FineTune is { } fineTune ? Task(data, fineTune.LabelColumnName, null, nameof(FineTuneOptions.LabelColumnName)) : null;
+
+        var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
+        IReadOnlyList<PruningMask>? masks = null;
+        switch (_options.Schedule)
+        {
+            case PruningSchedule.OneShot:
+                masks = PruneOnce(model, values, data, batches, gradientTask, 1.0, null);
+                if (fineTuneTask is not null) FineTune(model, masks, fineTuneTask, null);
+                break;
+            case PruningSchedule.Iterative:
+                for (int round = 1; round <= _options.Rounds; round++)
+                {
+                    double fraction = 1 - Math.Pow(1 - (double)round / _options.Rounds, 3);
+                    masks = PruneOnce(model, values, data, batches, gradientTask, fraction, masks);
+                    _services.Info($"Round {round}/{_options.Rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
+                    if (fineTuneTask is not null)
+                    {
+                        FineTune(model, masks, fineTuneTask, null);
+                        for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
+                    }
+                }
+                break;
+            case PruningSchedule.Gradual:
+                masks = Gradual(model, values, fineTuneTask!);
+                break;
+        }
+        _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
+        return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method);
+    }
+
+    /// <summary>The report's first line: what was done.</summary>
+    public string Method
+    {
+        get
+        {
+            string schedule = _options.Schedule switch
+            {
+                PruningSchedule.Iterative => $"iterative ({_options.Rounds} rounds)",
+                PruningSchedule.Gradual => "gradual",
+                _ => "one-shot",
+            };
+            string calibration = CalibrationStage.IsNeeded(_criterion.Needs) || GradientStage.IsNeeded(_criterion.Needs)
+                ? $", {_options.CalibrationRows} calibration rows" : "";
+            string tune = _options.FineTune is { } f ? $", fine-tuned {f.Epochs} epoch{(f.Epochs == 1 ? "" : "s")}{(_options.Schedule == PruningSchedule.Iterative ? " per round" : "")}" : "";
+            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {_options.Scope.ToString().ToLowerInvariant()} scope, " +
+                   $"{Fraction(_options.Sparsity)} {Unit}, {schedule}{calibration}{tune}";
+        }
+    }
+
+    private string Unit => _options.Granularity switch
+    {
+        PruningGranularity.Neuron => "of neurons",
+        PruningGranularity.Channel => "of channels",
+        _ => "of weights",
+    };
+
+    private static string Fraction(double value) => value.ToString("P1", CultureInfo.InvariantCulture);
+
+    /// <summary>Calibrate, score, select and apply once, at <paramref name="fraction"/> of every target.</summary>
+    private PruningMask[] PruneOnce(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask,
+        double fraction, IReadOnlyList<PruningMask>? previous)
+    {
+        var needs = _criterion.Needs;
+        CalibrationStage.Result? calibration = null;
+        if (batches is not null)
+        {
+            calibration = CalibrationStage.Run(model, Candidates, needs, batches, data, _options.CalibrationRows);
+            WarnIfShort(calibration.Rows);
+        }
+        GradientStage.Result? gradients = gradientTask is null ? null
+            : GradientStage.Run(_backend!, model, Candidates, needs, gradientTask.Data, gradientTask.Loss, gradientTask.ScoreOutput, _services);
+        var contexts = Contexts(model, values, calibration, gradients);
+        var masks = Select(contexts, fraction, previous);
+        Apply(model, values, masks);
+        return masks;
+    }
+
+    private List<LayerContext> Contexts(OnnxModel model, List<float[]> values, CalibrationStage.Result? calibration, GradientStage.Result? gradients)
+    {
+        var contexts = new List<LayerContext>(Candidates.Count);
+        for (int l = 0; l < Candidates.Count; l++)
+        {
+            var w = Candidates[l];
+            contexts.Add(new LayerContext(w, values[l], _options.Granularity, LayerTensors.Groups(model, w),
+                calibration?.Layers.GetValueOrDefault(w.Name),
+                gradients?.Weights.GetValueOrDefault(w.Name), gradients?.Units.GetValueOrDefault(w.Name),
+                () => unchecked(RunSeed * 1_000_003 + 31 * l + 17)));
+        }
+        return contexts;
+    }
+
+    private PruningMask[] Select(List<LayerContext> contexts, double fraction, IReadOnlyList<PruningMask>? previous)
+    {
+        var scores = new List<float[]>(contexts.Count);
+        foreach (var context in contexts)
+        {
+            float[] s = _criterion.Score(context);
+            if (s.Length != context.ScoreCount)
+                throw new InvalidOperationException(
+                    $"Criterion '{_criterion.Name}' gave {s.Length} scores for layer '{context.Name}'; {context.ScoreCount} were expected ({context.Granularity}).");
+            scores.Add(s);
+        }
+        var selection = new MaskSelectionOptions { Sparsity = _options.Sparsity * fraction, Scope = _options.Scope };
+        foreach (var (layer, sparsity) in _options.LayerSparsity) selection.LayerSparsity[layer] = sparsity * fraction;
+        return SelectionStage.Select(contexts, scores, _options.Granularity, selection, previous);
+    }
+
+    private void Apply(OnnxModel model, List<float[]> values, IReadOnlyList<PruningMask> masks)
+    {
+        for (int l = 0; l < Candidates.Count; l++)
+        {
+            if (masks[l].PrunedCount == 0) continue; // untouched weights keep their exact bytes
+            masks[l].ApplyTo(values[l]);
+            OnnxTensor.SetFloats(model.GetInitializer(Candidates[l].Name), values[l]);
+        }
+    }
+
+    private void FineTune(OnnxModel model, IReadOnlyList<PruningMask> masks, TrainingTask task, Func<IMaskedTraining, Action<long>>? hook) =>
+        RecoveryStage.FineTune(_backend!, model, masks, task, _options.FineTune!, unchecked(RunSeed + 7919 * _fineTunes++), _services, hook);
+
+    /// <summary>Fine-tunes while the masks follow the cubic ramp, re-scored from the weights being trained.</summary>
+    private IReadOnlyList<PruningMask> Gradual(OnnxModel model, List<float[]> values, TrainingTask task)
+    {
+        var fineTune = _options.FineTune!;
+        double target = _options.Sparsity;
+        var ramp = new GradualMaskSchedule(task.Data.RowCount, fineTune.BatchSize, fineTune.Epochs, target,
+            _options.SparsityRampStart, _options.SparsityRampEnd, _options.PruningFrequency);
+        var none = Candidates.Select(w => new PruningMask(w.Name, Enumerable.Repeat(true, (int)w.ParameterCount).ToArray(), 0)).ToArray();
+        IReadOnlyList<PruningMask> masks = none;
+        FineTune(model, none, task, training => ramp.Hook(sparsity =>
+        {
+            double fraction = target == 0 ? 0 : sparsity / target; // per-layer targets follow the same ramp
+            for (int l = 0; l < Candidates.Count; l++) values[l] = training.ReadWeights(Candidates[l].Name);
+            masks = Select(Contexts(model, values, null, null), fraction, null);
+            training.SetMasks(masks);
+        }));
+        return masks;
+    }
+
+    private TrainingTask Task(IDataView data, string labelColumn, int? rows, string labelOption)
+    {
+        if (_options.InputColumnNames.Length != 1)
+            throw new InvalidOperationException(
+                $"Training and gradient criteria take models with one input; this one maps {_options.InputColumnNames.Length} input columns.");
+        var loss = TrainingDataReader.LossFor(data.Schema, labelColumn, labelOption);
+        string score = _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+        if (!_options.OutputColumnNames.Contains(score))
+            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
+        var rowsRead = TrainingDataReader.Read(data, _options.InputColumnNames[0], labelColumn, loss,
+            nameof(PruningOptions.InputColumnNames), labelOption, rows);
+        if (rows is int wanted) WarnIfShort(rowsRead.RowCount, wanted);
+        return new TrainingTask(rowsRead, loss, score);
+    }
+
+    private void WarnIfShort(int rows, int? wanted = null)
+    {
+        int asked = wanted ?? _options.CalibrationRows;
+        if (rows < asked)
+            _services.Warning($"{nameof(PruningOptions.CalibrationRows)} is {asked}, but the data has {rows} rows; calibrating on {rows}.");
+    }
+
+    private static bool Fits(PrunableWeight weight, PruningGranularity granularity) => granularity switch
+    {
+        PruningGranularity.Neuron => weight.Role != PrunableWeightRole.ConvWeight,
+        PruningGranularity.Channel => weight.Role == PrunableWeightRole.ConvWeight,
+        _ => true,
+    };
+
+    private void CheckLayerNames(IReadOnlyList<PrunableWeight> prunable)
+    {
+        if (prunable.Count == 0)
+            throw new InvalidOperationException(
+                "The model has no prunable weights: no Gemm, MatMul or Conv node takes a FLOAT initializer as its weight.");
+        var names = prunable.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
+        string known = string.Join(", ", names.Order(StringComparer.Ordinal).Take(20));
+        foreach (var (option, layer) in _options.NamedLayers)
+            if (!names.Contains(layer))
+                throw new ArgumentOutOfRangeException(option, layer,
+                    $"Layer '{layer}' in {option} is not a prunable weight of the model. Prunable weights: {known}.");
+    }
+}
