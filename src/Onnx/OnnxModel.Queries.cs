@@ -82,7 +82,7 @@ public sealed partial class OnnxModel
             graph.Initializer[dense] = tensor;
             return;
         }
-        if (CanStoreSparse(tensor))
+        if (OnnxSparseTensor.CanStore(tensor))
         {
             graph.SparseInitializer[sparse] = OnnxSparseTensor.FromDense(tensor);
             return;

@@ -9,11 +9,14 @@ public sealed partial class OnnxModel
     private const long SparseInitializerIrVersion = 6;
 
     /// <summary>
-    /// Stores each FLOAT initializer of the main graph as a sparse initializer when that is smaller in
-    /// serialized bytes (INT64 linear indices cost 8 bytes per non-zero, so a weight needs roughly two thirds
-    /// zeros to gain). Converted initializers move from <c>graph.initializer</c> to the end of
-    /// <c>graph.sparse_initializer</c> under the same name, so graph inputs and node inputs naming them stay
-    /// valid. Scalars and tensors with a zero dimension stay dense (ONNX sparse tensors cannot hold them).
+    /// Stores each FLOAT initializer of the main graph as a sparse initializer when that takes fewer serialized
+    /// bytes than its dense entry. Each non-zero costs its 4 value bytes plus its INT64 linear index as a packed
+    /// varint (1 byte below 2^7, 2 below 2^14, 3 below 2^21, 4 below 2^28), against 4 bytes per element densely,
+    /// so a 300x784 layer gains from about 43 % zeros, a 100x100 one from about 34 %, a 4096x4096 one from 50 %.
+    /// The decision compares the two real serialized entries; the sparse copy is not built when a lower bound of
+    /// its size (value bytes plus index varint bytes) already reaches the dense size. Converted initializers move
+    /// from <c>graph.initializer</c> to the end of <c>graph.sparse_initializer</c> under the same name, so graph
+    /// inputs and node inputs naming them stay valid. Scalars and tensors with a zero dimension stay dense (ONNX sparse tensors cannot hold them).
     /// Raises <c>ir_version</c> to 6 (the first with sparse initializers) when it was lower and something
     /// was converted. Subgraph initializers are left alone.
     /// </summary>
@@ -26,10 +29,11 @@ public sealed partial class OnnxModel
         var converted = new List<SparseTensorProto>();
         foreach (var tensor in graph.Initializer)
         {
-            if (tensor.DataType == (int)TensorProto.Types.DataType.Float && CanStoreSparse(tensor) && WorthTrying(tensor))
+            if (tensor.DataType == (int)TensorProto.Types.DataType.Float && OnnxSparseTensor.CanStore(tensor))
             {
-                var sparse = OnnxSparseTensor.FromDense(tensor);
-                if (OnnxSparseTensor.SerializedSize(sparse) < OnnxSparseTensor.SerializedSize(tensor))
+                long denseSize = OnnxSparseTensor.SerializedSize(tensor);
+                var sparse = OnnxSparseTensor.FromDenseIfItCanBeSmaller(tensor, denseSize);
+                if (sparse is not null && OnnxSparseTensor.SerializedSize(sparse) < denseSize)
                 {
                     converted.Add(sparse);
                     continue;
@@ -43,15 +47,6 @@ public sealed partial class OnnxModel
         graph.SparseInitializer.AddRange(converted);
         if (Proto.IrVersion < SparseInitializerIrVersion) Proto.IrVersion = SparseInitializerIrVersion;
         return converted.Count;
-
-        // Counting non-zeros is cheap; it avoids building a sparse copy that cannot win (each non-zero costs
-        // 4 value bytes and 8 index bytes, against 4 dense bytes per element).
-        static bool WorthTrying(TensorProto tensor)
-        {
-            var bytes = OnnxTensor.ToRawBytes(tensor).Span;
-            long nonZero = OnnxSparseTensor.NonZeroPositions(bytes, 4).Count;
-            return nonZero * 12 < bytes.Length;
-        }
     }
 
     /// <summary>
@@ -70,13 +65,5 @@ public sealed partial class OnnxModel
         graph.SparseInitializer.Clear();
         graph.Initializer.AddRange(dense);
         return dense.Count;
-    }
-
-    private static bool CanStoreSparse(TensorProto tensor)
-    {
-        if (tensor.Dims.Count == 0 || OnnxElementType.SizeInBytes(tensor.DataType) == 0) return false;
-        foreach (long d in tensor.Dims)
-            if (d <= 0) return false;
-        return true;
     }
 }

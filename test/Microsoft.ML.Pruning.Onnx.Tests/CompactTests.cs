@@ -1,4 +1,6 @@
+using System;
 using System.Linq;
+using Google.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Tests.Helpers;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -39,13 +41,76 @@ public sealed class CompactTests
     }
 
     [TestMethod]
-    public void Compact_HalfZeroWeight_StaysDenseBecauseSparseIsNotSmaller()
+    public void Compact_HalfZeroLeNetLayer_BecomesSparseBecauseSmaller()
     {
-        var weight = Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? 0f : i).ToArray();
-        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(weight, 10, 10));
+        float[] weight = RandomWeight(300 * 784, zeroFraction: 0.5, seed: 1);
+        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(weight, 300, 784));
+        long denseBytes = model.ToBytes().LongLength;
+
+        Assert.AreEqual(1, model.Compact());
+
+        Assert.IsLessThan(denseBytes * 0.9, model.ToBytes().LongLength); // ~3.5 bytes per element instead of 4
+        Assert.IsEmpty(model.Graph.Initializer);
+        CollectionAssert.AreEqual(weight, OnnxTensor.ToFloatArray(OnnxModel.Load(model.ToBytes()).GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Compact_FortyPercentZeroSmallLayer_BecomesSparseBecauseSmaller()
+    {
+        // Indices below 2^14 take 2 varint bytes: 0.6 x (4 + 2) = 3.6 bytes per element against 4.
+        float[] weight = RandomWeight(100 * 100, zeroFraction: 0.4, seed: 2);
+        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(weight, 100, 100));
+        long denseBytes = model.ToBytes().LongLength;
+
+        Assert.AreEqual(1, model.Compact());
+
+        Assert.IsLessThan(denseBytes, model.ToBytes().LongLength);
+    }
+
+    [TestMethod]
+    public void Compact_QuarterZeroWeight_StaysDenseBecauseSparseIsNotSmaller()
+    {
+        // 0.75 x (4 + 2) = 4.5 bytes per element against 4.
+        float[] weight = RandomWeight(100 * 100, zeroFraction: 0.25, seed: 3);
+        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(weight, 100, 100));
+        byte[] before = model.ToBytes();
+        var dense = model.Graph.Initializer.Single();
+        Assert.IsGreaterThanOrEqualTo(OnnxSparseTensor.SerializedSize(dense), OnnxSparseTensor.SerializedSize(OnnxSparseTensor.FromDense(dense)));
 
         Assert.AreEqual(0, model.Compact());
-        Assert.IsEmpty(model.Graph.SparseInitializer);
+
+        CollectionAssert.AreEqual(before, model.ToBytes());
+    }
+
+    [TestMethod]
+    public void Compact_RandomSparsities_ConvertsExactlyWhenTheSparseFileIsSmaller()
+    {
+        var random = new Random(7);
+        int converted = 0, cases = 300;
+        for (int c = 0; c < cases; c++)
+        {
+            int rows = random.Next(1, 200), cols = random.Next(1, 200);
+            // Mostly near the break-even (about 1/3 to 1/2 zeros), some anywhere.
+            double zeros = c % 4 == 0 ? random.NextDouble() : 0.25 + 0.3 * random.NextDouble();
+            float[] weight = RandomWeight(rows * cols, zeros, seed: c);
+            var proto = TestModels.GemmWithWeight(weight, rows, cols);
+            string label = $"case {c}: {rows}x{cols}, {zeros:P1} zeros";
+
+            // The other outcome, built by hand: the same model with the weight as a sparse initializer.
+            var sparseByHand = proto.Clone();
+            var tensor = sparseByHand.Graph.Initializer.Single();
+            sparseByHand.Graph.Initializer.Clear();
+            sparseByHand.Graph.SparseInitializer.Add(OnnxSparseTensor.FromDense(tensor));
+            long denseFile = proto.ToByteArray().LongLength, sparseFile = sparseByHand.ToByteArray().LongLength;
+
+            var model = OnnxModel.FromProto(proto.Clone());
+            int count = model.Compact();
+
+            Assert.AreEqual(sparseFile < denseFile ? 1 : 0, count, label);
+            Assert.AreEqual(Math.Min(denseFile, sparseFile), model.ToBytes().LongLength, label);
+            converted += count;
+        }
+        Assert.IsTrue(converted > cases / 4 && converted < cases * 3 / 4, $"{converted} of {cases} converted: the cases should straddle the break-even");
     }
 
     [TestMethod]
@@ -98,6 +163,18 @@ public sealed class CompactTests
 
         Assert.IsEmpty(model.Graph.SparseInitializer);
         Assert.IsTrue(OnnxTensor.ToFloatArray(model.GetInitializer("W")).All(v => v == 2f));
+    }
+
+    /// <summary>Values in ±[0.1, 1.1) with exactly round(count x zeroFraction) zeros at random positions.</summary>
+    internal static float[] RandomWeight(int count, double zeroFraction, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() + 0.1) * (random.Next(2) == 0 ? 1 : -1);
+        int[] order = Enumerable.Range(0, count).ToArray();
+        random.Shuffle(order);
+        foreach (int i in order.Take((int)Math.Round(count * zeroFraction))) values[i] = 0f;
+        return values;
     }
 
     internal static float[] NinetyPercentZeros(int count)
