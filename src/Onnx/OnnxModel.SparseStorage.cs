@@ -39,7 +39,8 @@ public sealed partial class OnnxModel
     /// graph in initializer order, so every consumer, including subgraphs reading it from the enclosing scope,
     /// comes after it. A converted initializer that was also listed as a graph input (required before IR 4, an
     /// overridable default since) is removed from the graph inputs: its value is now fixed. Initializers that
-    /// are graph outputs stay dense. If the model imports the default domain below opset 11 (or not at all),
+    /// are graph outputs, or that <c>training_info</c> binds by name (its bindings name main-graph initializers),
+    /// stay dense. If the model imports the default domain below opset 11 (or not at all),
     /// <see cref="SparseEncoding.SparseInitializer"/> is used instead, which keeps the size gain; such a model
     /// does not pass the full check.</item>
     /// <item><see cref="SparseEncoding.SparseInitializer"/>: converted initializers move from
@@ -59,7 +60,12 @@ public sealed partial class OnnxModel
             throw new ArgumentOutOfRangeException(nameof(encoding), encoding, $"Unknown {nameof(SparseEncoding)} value.");
         var graph = Graph;
         bool asNodes = encoding == SparseEncoding.ConstantNode && GetOpsetVersion() >= ConstantSparseValueOpset;
-        var graphOutputs = GraphOutputNames(graph);
+        var mustStayInitializers = GraphOutputNames(graph);
+        foreach (var training in Proto.TrainingInfo)
+        {
+            foreach (var binding in training.InitializationBinding) mustStayInitializers.Add(binding.Key);
+            foreach (var binding in training.UpdateBinding) mustStayInitializers.Add(binding.Key);
+        }
 
         var kept = new List<TensorProto>(graph.Initializer.Count);
         var sparseInitializers = new List<SparseTensorProto>();
@@ -67,7 +73,7 @@ public sealed partial class OnnxModel
         foreach (var tensor in graph.Initializer)
         {
             if (tensor.DataType == (int)TensorProto.Types.DataType.Float && OnnxSparseTensor.CanStore(tensor)
-                && !(asNodes && graphOutputs.Contains(tensor.Name)))
+                && !(asNodes && mustStayInitializers.Contains(tensor.Name)))
             {
                 long denseSize = OnnxSparseTensor.SerializedSize(tensor);
                 if (OnnxSparseTensor.FromDenseIfItCanBeSmaller(tensor, denseSize) is { } sparse)

@@ -254,6 +254,18 @@ public sealed class CompactTests
     }
 
     [TestMethod]
+    public void Compact_ConstantNodeInitializerBoundByTrainingInfo_StaysDense()
+    {
+        var proto = TestModels.GemmWithWeight(NinetyPercentZeros(400), 20, 20);
+        proto.TrainingInfo.Add(new TrainingInfoProto { Algorithm = new GraphProto { Name = "step" }, UpdateBinding = { new StringStringEntryProto { Key = "W", Value = "W_new" } } });
+        var model = OnnxModel.FromProto(proto);
+
+        Assert.AreEqual(0, model.Compact(SparseEncoding.ConstantNode));
+
+        Assert.AreEqual("W", model.Graph.Initializer.Single().Name);
+    }
+
+    [TestMethod]
     public void Compact_ConstantNodeWeightReadInsideSubgraph_NodeComesFirstAndModelStaysValid()
     {
         var body = new GraphProto { Name = "body" };
