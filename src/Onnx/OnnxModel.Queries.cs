@@ -12,8 +12,8 @@ public sealed partial class OnnxModel
 {
     /// <summary>
     /// The initializer of the main graph with this name, as the live dense tensor: edits to it (for example
-    /// <see cref="OnnxTensor.SetFloats"/>) are edits of the model. A sparse weight, a sparse initializer or a
-    /// Constant node holding it as <c>sparse_value</c> (<see cref="SparseEncoding.ConstantNode"/>), is first
+    /// <see cref="OnnxTensor.SetFloats"/>) are edits of the model. A sparse weight (a sparse initializer, or a
+    /// Constant node holding it as <c>sparse_value</c>, see <see cref="SparseEncoding.ConstantNode"/>) is first
     /// converted to dense storage in the model (an entry at the end of <c>graph.initializer</c>; the Constant node
     /// is removed, so later nodes move up by one) so that holds for it too; call <see cref="Compact()"/> to store
     /// it sparsely again.
