@@ -10,7 +10,11 @@ public sealed partial class OnnxModel
     /// The weights pruning can act on, in main-graph node order: FLOAT initializers (dense or sparse) used as
     /// Gemm input B (2-D), MatMul's second operand (2-D), or Conv input W (rank 3 or more), by nodes of the
     /// default ONNX domain. A weight shared by several such nodes is listed once, for its first use.
-    /// Biases, other element types and computed (non-initializer) operands are not listed.
+    /// Biases, other element types and computed (non-initializer) operands are not listed, with one exception:
+    /// a weight that <see cref="Compact(SparseEncoding)"/> stored as a Constant node's <c>sparse_value</c>
+    /// (<see cref="SparseEncoding.ConstantNode"/>) is listed like a sparse initializer, with its name (the node's
+    /// output), dense shape and consuming node; <see cref="GetInitializer"/> reads it (turning the Constant node
+    /// into an initializer, which moves the later nodes up by one: list the weights again after that).
     /// </summary>
     /// <example>
     /// <code>
@@ -26,6 +30,10 @@ public sealed partial class OnnxModel
             if (init.DataType == (int)TensorProto.Types.DataType.Float) floatShapes.TryAdd(init.Name, [.. init.Dims]);
         foreach (var sparse in graph.SparseInitializer)
             if (sparse.Values is { DataType: (int)TensorProto.Types.DataType.Float } values) floatShapes.TryAdd(values.Name, [.. sparse.Dims]);
+        var graphOutputs = GraphOutputNames(graph);
+        foreach (var node in graph.Node)
+            if (SparseConstantValue(node, graphOutputs) is { Values.DataType: (int)TensorProto.Types.DataType.Float } constant)
+                floatShapes.TryAdd(node.Output[0], [.. constant.Dims]);
 
         var weights = new List<PrunableWeight>();
         var listed = new HashSet<string>(StringComparer.Ordinal);

@@ -12,9 +12,11 @@ public sealed partial class OnnxModel
 {
     /// <summary>
     /// The initializer of the main graph with this name, as the live dense tensor: edits to it (for example
-    /// <see cref="OnnxTensor.SetFloats"/>) are edits of the model. A sparse initializer is first converted to
-    /// dense storage in the model (moved to the end of <c>graph.initializer</c>) so that holds for it too; call
-    /// <see cref="Compact"/> to store it sparsely again.
+    /// <see cref="OnnxTensor.SetFloats"/>) are edits of the model. A sparse weight (a sparse initializer, or a
+    /// Constant node holding it as <c>sparse_value</c>, see <see cref="SparseEncoding.ConstantNode"/>) is first
+    /// converted to dense storage in the model (an entry at the end of <c>graph.initializer</c>; the Constant node
+    /// is removed, so later nodes move up by one) so that holds for it too; call <see cref="Compact()"/> to store
+    /// it sparsely again.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No initializer has this name.</exception>
     /// <example><code>float[] w = OnnxTensor.ToFloatArray(model.GetInitializer("fc1.weight"));</code></example>
@@ -42,22 +44,36 @@ public sealed partial class OnnxModel
             graph.Initializer.Add(tensor);
             return true;
         }
+        int constant = IndexOfSparseConstant(graph, name);
+        if (constant >= 0)
+        {
+            var node = graph.Node[constant];
+            tensor = DenseCopyOfConstant(node, constant, node.Attribute[0].SparseTensor);
+            graph.Node.RemoveAt(constant);
+            graph.Initializer.Add(tensor);
+            return true;
+        }
         tensor = null;
         return false;
     }
 
-    /// <summary>Whether the main graph has a dense or sparse initializer with this name.</summary>
+    /// <summary>
+    /// Whether the main graph has a dense or sparse initializer with this name, or a Constant node holding it as a
+    /// sparse weight (<see cref="SparseEncoding.ConstantNode"/>).
+    /// </summary>
     public bool HasInitializer(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return IndexOfInitializer(Graph, name) >= 0 || IndexOfSparseInitializer(Graph, name) >= 0;
+        var graph = Graph;
+        return IndexOfInitializer(graph, name) >= 0 || IndexOfSparseInitializer(graph, name) >= 0 || IndexOfSparseConstant(graph, name) >= 0;
     }
 
     /// <summary>
     /// Replaces an initializer of the main graph, keeping its position and storage: a dense one is replaced in
-    /// place by <paramref name="tensor"/> itself (not a copy); a sparse one stays sparse at its position
-    /// (converted with <see cref="OnnxSparseTensor.FromDense"/>) unless the new tensor cannot be stored sparsely
-    /// (rank 0, a zero dimension), in which case it moves to the end of the dense list. An empty
+    /// place by <paramref name="tensor"/> itself (not a copy); a sparse one (a sparse initializer, or a Constant
+    /// node's <c>sparse_value</c>) stays sparse at its position (converted with <see cref="OnnxSparseTensor.FromDense"/>)
+    /// unless the new tensor cannot be stored sparsely (rank 0, a zero dimension), in which case it moves to the
+    /// end of the dense list (and the Constant node is removed). An empty
     /// <c>tensor.Name</c> is set to <paramref name="name"/>. Graph input/value_info shapes are not updated.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No initializer has this name.</exception>
@@ -74,7 +90,8 @@ public sealed partial class OnnxModel
         var graph = Graph;
         int dense = IndexOfInitializer(graph, name);
         int sparse = dense >= 0 ? -1 : IndexOfSparseInitializer(graph, name);
-        if (dense < 0 && sparse < 0)
+        int constant = dense >= 0 || sparse >= 0 ? -1 : IndexOfSparseConstant(graph, name);
+        if (dense < 0 && sparse < 0 && constant < 0)
             throw new KeyNotFoundException($"Could not find initializer '{name}' in graph '{graph.Name}'.");
         tensor.Name = name;
         if (dense >= 0)
@@ -82,13 +99,18 @@ public sealed partial class OnnxModel
             graph.Initializer[dense] = tensor;
             return;
         }
-        if (CanStoreSparse(tensor))
+        bool canStoreSparse = OnnxSparseTensor.CanStore(tensor);
+        if (sparse >= 0)
         {
-            graph.SparseInitializer[sparse] = OnnxSparseTensor.FromDense(tensor);
-            return;
+            if (canStoreSparse) graph.SparseInitializer[sparse] = OnnxSparseTensor.FromDense(tensor);
+            else graph.SparseInitializer.RemoveAt(sparse);
         }
-        graph.SparseInitializer.RemoveAt(sparse);
-        graph.Initializer.Add(tensor);
+        else
+        {
+            if (canStoreSparse) graph.Node[constant].Attribute[0].SparseTensor = OnnxSparseTensor.FromDense(tensor);
+            else graph.Node.RemoveAt(constant);
+        }
+        if (!canStoreSparse) graph.Initializer.Add(tensor);
     }
 
     /// <summary>The node of the main graph that writes this value, or null (a graph input, initializer or unknown name).</summary>
@@ -141,7 +163,8 @@ public sealed partial class OnnxModel
 
     /// <summary>
     /// The shape of a value of the main graph, from (first match) its initializer's dims, a sparse
-    /// initializer's dims, or the tensor type of a graph input, graph output or value_info entry. Symbolic or
+    /// initializer's dims, the dims of a Constant node's <c>sparse_value</c> (<see cref="SparseEncoding.ConstantNode"/>),
+    /// or the tensor type of a graph input, graph output or value_info entry. Symbolic or
     /// unknown dimensions are null. Returns null when the value is unknown or its rank is not recorded.
     /// </summary>
     /// <example><code>long?[]? shape = model.GetShape("input"); // e.g. [null, 784] for a batch dimension "N"</code></example>
@@ -153,6 +176,8 @@ public sealed partial class OnnxModel
             if (init.Name == valueName) return ToNullable(init.Dims);
         foreach (var sparse in graph.SparseInitializer)
             if (sparse.Values?.Name == valueName) return ToNullable(sparse.Dims);
+        if (IndexOfSparseConstant(graph, valueName) is int constant and >= 0)
+            return ToNullable(graph.Node[constant].Attribute[0].SparseTensor.Dims);
         foreach (var list in new[] { graph.Input, graph.Output, graph.ValueInfo })
             foreach (var info in list)
                 if (info.Name == valueName && ShapeOf(info.Type) is { } shape)

@@ -77,8 +77,39 @@ public static class OnnxSparseTensor
                 $"Tensor '{dense.Name}' has element type {OnnxElementType.Name(dense.DataType)}; sparse storage needs a fixed-size, byte-aligned type.", nameof(dense));
 
         var bytes = OnnxTensor.ToRawBytes(dense).Span;
-        var nonZero = NonZeroPositions(bytes, size);
+        return Build(dense, bytes, NonZeroPositions(bytes, size), size);
+    }
 
+    /// <summary>
+    /// The sparse form of a dense tensor that <see cref="CanStore"/> accepts, or null when it cannot take fewer
+    /// than <paramref name="bytesToBeat"/> serialized bytes. The null answer comes from a lower bound, without
+    /// building the sparse copy: the values' raw bytes plus the packed varint bytes of the indices, both part of
+    /// any encoding of the sparse tensor (which adds names, dims, tags and length prefixes). A non-null result may
+    /// still be larger; the caller compares its real size.
+    /// </summary>
+    internal static SparseTensorProto? FromDenseIfItCanBeSmaller(TensorProto dense, long bytesToBeat)
+    {
+        TensorValidator.Validate(dense, "dense tensor");
+        int size = OnnxElementType.SizeInBytes(dense.DataType);
+        var bytes = OnnxTensor.ToRawBytes(dense).Span;
+        var nonZero = NonZeroPositions(bytes, size);
+        long lowerBound = (long)nonZero.Count * size;
+        foreach (long index in nonZero)
+            lowerBound += CodedOutputStream.ComputeInt64Size(index);
+        return lowerBound >= bytesToBeat ? null : Build(dense, bytes, nonZero, size);
+    }
+
+    /// <summary>Whether ONNX can store the tensor sparsely: rank 1 or more, positive dims, a fixed-size, byte-aligned element type.</summary>
+    internal static bool CanStore(TensorProto tensor)
+    {
+        if (tensor.Dims.Count == 0 || OnnxElementType.SizeInBytes(tensor.DataType) == 0) return false;
+        foreach (long d in tensor.Dims)
+            if (d <= 0) return false;
+        return true;
+    }
+
+    private static SparseTensorProto Build(TensorProto dense, ReadOnlySpan<byte> bytes, List<long> nonZero, int size)
+    {
         var gathered = new byte[nonZero.Count * size];
         for (int k = 0; k < nonZero.Count; k++)
             bytes.Slice((int)nonZero[k] * size, size).CopyTo(gathered.AsSpan(k * size));

@@ -50,7 +50,7 @@ public sealed class GraphQueryTests
         proto.Graph.Node[0].Input.Add("c");
         proto.Graph.Initializer.Add(OnnxTensor.FromFloats("c", new float[20], [20]));
         var model = OnnxModel.FromProto(proto);
-        Assert.AreEqual(2, model.Compact());
+        Assert.AreEqual(2, model.Compact(SparseEncoding.SparseInitializer));
         var newWeight = new float[400];
         newWeight[7] = 1f;
 
@@ -58,6 +58,36 @@ public sealed class GraphQueryTests
 
         Assert.AreEqual("W", model.Graph.SparseInitializer[0].Values.Name);
         CollectionAssert.AreEqual(new long[] { 7 }, OnnxTensor.ToInt64Array(model.Graph.SparseInitializer[0].Indices));
+    }
+
+    [TestMethod]
+    public void ReplaceInitializer_SparseConstantNode_StaysInItsNode()
+    {
+        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20));
+        Assert.AreEqual(1, model.Compact(SparseEncoding.ConstantNode));
+        var newWeight = new float[400];
+        newWeight[7] = 1f;
+
+        model.ReplaceInitializer("W", OnnxTensor.FromFloats("W", newWeight, [20, 20]));
+
+        var sparse = model.Graph.Node[0].Attribute.Single().SparseTensor;
+        Assert.AreEqual("W", sparse.Values.Name);
+        CollectionAssert.AreEqual(new long[] { 7 }, OnnxTensor.ToInt64Array(sparse.Indices));
+        Assert.IsEmpty(model.Graph.Initializer);
+        model.Validate();
+    }
+
+    [TestMethod]
+    public void ReplaceInitializer_SparseConstantNodeByScalar_BecomesDenseInitializer()
+    {
+        var model = OnnxModel.FromProto(TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20));
+        Assert.AreEqual(1, model.Compact(SparseEncoding.ConstantNode));
+
+        model.ReplaceInitializer("W", OnnxTensor.FromFloats("W", [3f], []));
+
+        Assert.IsFalse(model.Graph.Node.Any(n => n.OpType == "Constant"));
+        Assert.AreEqual("W", model.Graph.Initializer.Single().Name);
+        model.Validate();
     }
 
     [TestMethod]
@@ -120,10 +150,12 @@ public sealed class GraphQueryTests
     }
 
     [TestMethod]
-    public void GetShape_SparseInitializer_ReturnsDenseDims()
+    [DataRow(SparseEncoding.ConstantNode)]
+    [DataRow(SparseEncoding.SparseInitializer)]
+    public void GetShape_SparseWeight_ReturnsDenseDims(SparseEncoding encoding)
     {
         var model = OnnxModel.FromProto(TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20));
-        model.Compact();
+        Assert.AreEqual(1, model.Compact(encoding));
 
         CollectionAssert.AreEqual(new long?[] { 20, 20 }, model.GetShape("W"));
     }

@@ -27,6 +27,43 @@ public sealed class GraphValidationTests
     }
 
     [TestMethod]
+    public void Load_ConstantNodeWithSparseValue_Accepted()
+    {
+        float[] weight = CompactTests.NinetyPercentZeros(400);
+        var proto = TestModels.GemmWithWeight(weight, 20, 20);
+        var sparse = OnnxSparseTensor.FromDense(proto.Graph.Initializer[0]);
+        proto.Graph.Initializer.Clear();
+        proto.Graph.Node.Insert(0, CompactTests.ConstantNode("W", sparse));
+
+        var model = OnnxModel.Load(proto.ToByteArray());
+
+        CollectionAssert.AreEqual(weight, OnnxTensor.ToFloatArray(model.GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Load_ConstantNodeWithSparseValueIndexOutOfRange_ThrowsNamingNode()
+    {
+        var proto = TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20);
+        var sparse = OnnxSparseTensor.FromDense(proto.Graph.Initializer[0]);
+        sparse.Indices.Int64Data[^1] = 400;
+        proto.Graph.Initializer.Clear();
+        var node = CompactTests.ConstantNode("W", sparse);
+        node.Name = "weight_const";
+        proto.Graph.Node.Insert(0, node);
+
+        AssertInvalid.Model(proto, "'W'", "attribute 'sparse_value' of node 'weight_const' (Constant, #0)", "linear index 400");
+    }
+
+    [TestMethod]
+    public void Load_ConstantNodeWritesInitializerName_ThrowsNamingNode()
+    {
+        var proto = TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20);
+        proto.Graph.Node.Insert(0, CompactTests.ConstantNode("W", OnnxSparseTensor.FromDense(proto.Graph.Initializer[0])));
+
+        AssertInvalid.Model(proto, "unnamed node 'Constant_0' (Constant, #0) writes 'W'", "an initializer");
+    }
+
+    [TestMethod]
     public void Load_TwoNodesWriteSameOutput_ThrowsNamingBothNodes()
     {
         var model = TestModels.MatMul();

@@ -103,12 +103,35 @@ public sealed class PrunableWeightTests
     public void GetPrunableWeights_SparseInitializer_Listed()
     {
         var model = OnnxModel.FromProto(TestModels.GemmWithWeight(CompactTests.NinetyPercentZeros(400), 20, 20));
-        model.Compact();
+        model.Compact(SparseEncoding.SparseInitializer);
 
         var weight = model.GetPrunableWeights().Single();
 
         CollectionAssert.AreEqual(new long[] { 20, 20 }, weight.Shape);
         Assert.IsNotEmpty(model.Graph.SparseInitializer, "listing must not densify");
+    }
+
+    [TestMethod]
+    public void GetPrunableWeights_SparseConstantNodes_ListedLikeTheDenseModel()
+    {
+        var dense = OnnxModel.FromProto(TestModels.Mlp([784, 300, 100, 10], 0.9));
+        var model = dense.Clone();
+        Assert.AreEqual(3, model.Compact(SparseEncoding.ConstantNode));
+        byte[] compactBytes = model.ToBytes();
+
+        var weights = model.GetPrunableWeights();
+
+        CollectionAssert.AreEqual(compactBytes, model.ToBytes(), "listing must not densify");
+        var expected = dense.GetPrunableWeights();
+        Assert.HasCount(3, weights);
+        for (int i = 0; i < weights.Count; i++)
+        {
+            CollectionAssert.AreEqual(expected[i].Shape, weights[i].Shape);
+            Assert.AreEqual(expected[i] with { NodeIndex = expected[i].NodeIndex + 3, Shape = weights[i].Shape }, weights[i], "the three Constant nodes come first");
+        }
+        foreach (var w in model.GetPrunableWeights()) // each read turns one Constant node into an initializer
+            CollectionAssert.AreEqual(OnnxTensor.ToFloatArray(dense.GetInitializer(w.Name)), OnnxTensor.ToFloatArray(model.GetInitializer(w.Name)), w.Name);
+        Assert.IsFalse(model.Graph.Node.Any(n => n.OpType == "Constant"));
     }
 
     [TestMethod]

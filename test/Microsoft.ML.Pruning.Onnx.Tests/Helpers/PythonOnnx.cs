@@ -15,18 +15,22 @@ internal static class PythonOnnx
     private static readonly string[] Candidates = ["python3", "/usr/bin/python3", "python"];
     private static readonly Lazy<string?> Interpreter = new(Find);
 
-    /// <summary>Runs onnx.checker.check_model on each file; returns (exit code, output). Inconclusive without python onnx.</summary>
-    public static (int ExitCode, string Output) CheckModels(IEnumerable<string> paths)
+    /// <summary>
+    /// Runs onnx.checker.check_model on each file, with <c>full_check=True</c> (shape inference too) when
+    /// <paramref name="fullCheck"/>; prints "ok &lt;path&gt;" per file that passed; returns (exit code, output).
+    /// Inconclusive without python onnx.
+    /// </summary>
+    public static (int ExitCode, string Output) CheckModels(IEnumerable<string> paths, bool fullCheck = false)
     {
         string python = Interpreter.Value
             ?? throw new AssertInconclusiveException(
                 "python onnx is not available (tried python3, /usr/bin/python3, python); install python3-onnx to run the ONNX checker test.");
         const string script =
             "import sys, onnx\n" +
-            "for p in sys.argv[1:]:\n" +
-            "    onnx.checker.check_model(onnx.load(p))\n" +
+            "for p in sys.argv[2:]:\n" +
+            "    onnx.checker.check_model(onnx.load(p), full_check=sys.argv[1] == 'full')\n" +
             "    print('ok', p)\n";
-        return Run(python, ["-c", script, .. paths], TimeSpan.FromSeconds(60));
+        return Run(python, ["-c", script, fullCheck ? "full" : "basic", .. paths], TimeSpan.FromSeconds(60));
     }
 
     private static string? Find() =>

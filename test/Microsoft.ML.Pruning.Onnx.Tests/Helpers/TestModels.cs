@@ -46,6 +46,27 @@ internal static class TestModels
             .Output("Y", -1, 4)
             .Build();
 
+    /// <summary>
+    /// An MLP like LeNet-300-100: X[N, sizes[0]] → (Gemm with transB = 1, weight "fcK.weight" [sizes[K], sizes[K-1]],
+    /// bias "fcK.bias", then Relu except after the last) → Y. Weights have the given share of zeros; biases none.
+    /// </summary>
+    public static ModelProto Mlp(int[] sizes, double zeroFraction, int seed = 1)
+    {
+        var builder = new TestModelBuilder().Input("X", -1, sizes[0]);
+        string input = "X";
+        for (int k = 1; k < sizes.Length; k++)
+        {
+            bool last = k == sizes.Length - 1;
+            string output = last ? "Y" : $"h{k}";
+            builder.Weight($"fc{k}.weight", [sizes[k], sizes[k - 1]], CompactTests.RandomWeight(sizes[k] * sizes[k - 1], zeroFraction, seed + k))
+                .Weight($"fc{k}.bias", [sizes[k]], CompactTests.RandomWeight(sizes[k], 0, seed + 100 + k))
+                .Node("Gemm", [input, $"fc{k}.weight", $"fc{k}.bias"], [last ? "Y" : $"z{k}"], $"fc{k}", TestModelBuilder.IntAttribute("transB", 1));
+            if (!last) builder.Node("Relu", [$"z{k}"], [output], $"relu{k}");
+            input = output;
+        }
+        return builder.Output("Y", -1, sizes[^1]).Build();
+    }
+
     /// <summary>A Gemm whose [rows, cols] weight has the given values (row-major).</summary>
     public static ModelProto GemmWithWeight(float[] weight, long rows, long cols) =>
         new TestModelBuilder()
