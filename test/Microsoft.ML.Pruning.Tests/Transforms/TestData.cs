@@ -53,6 +53,10 @@ internal static class TestData
     public static OnnxModel Mlp(int seed = 7, params int[] hidden) =>
         MlpGraphBuilder.Build("Features", FeatureCount, hidden.Length == 0 ? [16] : hidden, ClassCount, MlpActivation.Relu, MlpHead.Multiclass, seed);
 
+    /// <summary>Weights stored sparsely: Constant nodes with a sparse_value (the default encoding) and sparse initializers.</summary>
+    public static int SparseWeightCount(OnnxModel model) =>
+        model.Graph.Node.Count(n => n.OpType == "Constant" && n.Attribute.Any(a => a.Name == "sparse_value")) + model.Graph.SparseInitializer.Count;
+
     public static float[][] ScoreColumn(IDataView scored, string column = "Score")
     {
         var result = new System.Collections.Generic.List<float[]>();
