@@ -11,8 +11,45 @@ With --seeds it only repeats the fine-tuning (sparsity 0 = the dense model) once
 seed-averaged comparison of the fine-tune-seeds benchmark. With --orders it only fine-tunes on the batch order our
 training loop took (fine-tune-replay benchmark) and compares the result with our fine-tuned files.
 
+With --criteria it compares pruning criteria instead (the pruning-criteria benchmark); see CRITERIA below.
+
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx, python3-numpy):
     /usr/bin/python3 benchmarks/peer/torch_prune.py --model dense.onnx --json out.json
+    /usr/bin/python3 benchmarks/peer/torch_prune.py --criteria --model dense.onnx --json criteria.json
+
+CRITERIA (--criteria; uses --sparsities, --epochs, --seed, --threads, --calibration-rows, --neuron-fraction, --limit-train)
+Every model starts from the dense file's weights; every fine-tune is fine_tune() with --seed (Adam, lr 1e-3, batch
+128), so all runs see the same batch order. Accuracies are fractions of the 10,000 test images, in [0, 1].
+  A. Unstructured, for each sparsity, scope ("global" = one threshold over fc1/fc2/fc3 weights together, "layer" =
+     each weight pruned to the sparsity on its own) and method:
+       "l1"     smallest |w|: prune.global_unstructured(L1Unstructured) / prune.l1_unstructured;
+       "random" prune.global_unstructured(RandomUnstructured) / prune.random_unstructured, after
+                torch.manual_seed(--seed) (so the random masks of the different sparsities are nested);
+       "taylor" smallest first-order Taylor importance, sum over batches of |w * dL/dw|, L the mean cross-entropy of
+                a batch, on the dense model in eval mode, over the first --calibration-rows training rows in file
+                order (batches of 128; taken from the whole training set, not cut by --limit-train); applied as the
+                importance_scores of the same two L1 calls.
+     Biases are never pruned; sparsity counts the weights of fc1, fc2 and fc3 only.
+  B. Neurons: --neuron-fraction of the hidden units of fc1 and of fc2 (rows of fc1.weight / fc2.weight; fc3 is left
+     alone), per layer, by "random" (prune.random_structured(dim=0), after torch.manual_seed(--seed)) or "l2"
+     (prune.ln_structured(n=2, dim=0), smallest row norms). The biases of removed units are kept (and trained by the
+     fine-tune), so such a unit outputs the constant ReLU(bias) into the next layer; its fc2/fc3 column stays.
+  C. The dense model's accuracy, and the dense model fine-tuned --epochs more with the same seed as the reference.
+
+JSON written by --criteria (one object, flat):
+  "mode": "criteria", "model": path, "data": path,
+  "dense": accuracy of the dense file, "dense_tuned": after --epochs of fine-tuning, "dense_tune_seconds",
+  "unstructured": list, one per (sparsity, scope, method), in that nesting order, of
+      {"method": "l1" | "random" | "taylor", "scope": "global" | "layer", "sparsity": asked for,
+       "actual_sparsity": zero weights / all weights after pruning, "tuned_sparsity": the same after fine-tuning,
+       "one_shot": accuracy right after pruning, "tuned": after fine-tuning,
+       "prune_seconds": wall time of pruning (for taylor including the importance pass), "tune_seconds"},
+  "neurons": list, one per method, of
+      {"method": "random" | "l2", "fraction", "removed_fc1", "removed_fc2": how many units, "actual_sparsity",
+       "tuned_sparsity", "one_shot", "tuned", "prune_seconds", "tune_seconds",
+       "removed_unit_bias": how the biases of removed units are treated (kept, so the unit outputs ReLU(bias))},
+  "sparsities", "neuron_fraction", "epochs", "seed", "calibration_rows", "calibration_batch": 128,
+  "train_rows": rows fine-tuned on (--limit-train), "test_rows", "threads", "torch", "onnx", "numpy", "python".
 """
 import argparse
 import gzip
@@ -213,6 +250,105 @@ def compare(a, b, test_x, prefix):
             f"{prefix}_prediction_agreement": agree}
 
 
+CALIBRATION_BATCH = 128
+REMOVED_UNIT_BIAS = ("kept and trained by the fine-tune: a removed unit outputs the constant ReLU(bias) into the next "
+                     "layer, whose column for it is not pruned")
+
+
+def taylor_scores(weights, x, batch=CALIBRATION_BATCH):
+    """Sum over batches of |w * dL/dw| per weight of fc1/fc2/fc3 (L = mean cross-entropy of the batch), dense model in eval mode."""
+    model = lenet(weights)
+    model.eval()
+    scores = [torch.zeros_like(m.weight) for m in linears(model)]
+    images, labels = x
+    for i in range(0, images.shape[0], batch):
+        model.zero_grad()
+        F.cross_entropy(model(images[i:i + batch]), labels[i:i + batch]).backward()
+        with torch.no_grad():
+            for score, m in zip(scores, linears(model)):
+                score += (m.weight * m.weight.grad).abs()
+    return scores
+
+
+def unstructured(weights, method, scope, sparsity, seed, calibration):
+    """lenet(weights) with a share `sparsity` of its weights pruned by the method, globally or per layer."""
+    model = lenet(weights)
+    modules = linears(model)
+    scores = taylor_scores(weights, calibration) if method == "taylor" else None
+    if method == "random":
+        torch.manual_seed(seed)
+    if scope == "global":
+        pruning_method = prune.RandomUnstructured if method == "random" else prune.L1Unstructured
+        importance = None if scores is None else {(m, "weight"): score for m, score in zip(modules, scores)}
+        prune.global_unstructured([(m, "weight") for m in modules], pruning_method=pruning_method, amount=sparsity,
+                                  importance_scores=importance)
+    else:
+        for k, m in enumerate(modules):
+            if method == "random":
+                prune.random_unstructured(m, "weight", amount=sparsity)
+            else:
+                prune.l1_unstructured(m, "weight", amount=sparsity, importance_scores=None if scores is None else scores[k])
+    return model
+
+
+def neurons(weights, method, fraction, seed):
+    """lenet(weights) with a fraction of the output rows of fc1.weight and of fc2.weight pruned (fc3 untouched)."""
+    model = lenet(weights)
+    if method == "random":
+        torch.manual_seed(seed)
+    for m in linears(model)[:2]:
+        if method == "random":
+            prune.random_structured(m, "weight", amount=fraction, dim=0)
+        else:
+            prune.ln_structured(m, "weight", amount=fraction, n=2, dim=0)
+    return model
+
+
+def removed_units(linear):
+    return int((linear.weight_mask.sum(dim=1) == 0).sum())
+
+
+def criteria_runs(dense_weights, train_x, train_y, test_x, test_y, calibration, sparsities, fraction, epochs, seed):
+    """The pruning-criteria comparison (module docstring, CRITERIA): the fields of the JSON besides the settings."""
+    result = {"dense": accuracy(lenet(dense_weights), test_x, test_y)}
+    reference = lenet(dense_weights)
+    result["dense_tune_seconds"] = fine_tune(reference, train_x, train_y, epochs, seed)
+    result["dense_tuned"] = accuracy(reference, test_x, test_y)
+    log(f"dense {result['dense']:.4f}, + {epochs} epochs {result['dense_tuned']:.4f}")
+
+    def measure(entry, prune_once):
+        start = time.perf_counter()
+        model = prune_once()
+        entry["prune_seconds"] = time.perf_counter() - start
+        entry["actual_sparsity"] = sparsity_of(model)
+        entry["one_shot"] = accuracy(model, test_x, test_y)
+        entry["tune_seconds"] = fine_tune(model, train_x, train_y, epochs, seed)
+        entry["tuned"] = accuracy(model, test_x, test_y)
+        entry["tuned_sparsity"] = sparsity_of(model)
+        return model
+
+    result["unstructured"] = []
+    for s in sparsities:
+        for scope in ("global", "layer"):
+            for method in ("l1", "random", "taylor"):
+                entry = {"method": method, "scope": scope, "sparsity": s}
+                measure(entry, lambda: unstructured(dense_weights, method, scope, s, seed, calibration))
+                result["unstructured"].append(entry)
+                log(f"{s:.0%} {scope} {method}: one-shot {entry['one_shot']:.4f}, + {epochs} epochs {entry['tuned']:.4f} "
+                    f"(sparsity {entry['actual_sparsity']:.4f}, prune {entry['prune_seconds']:.2f} s, tune {entry['tune_seconds']:.1f} s)")
+
+    result["neurons"] = []
+    for method in ("random", "l2"):
+        entry = {"method": method, "fraction": fraction}
+        model = measure(entry, lambda: neurons(dense_weights, method, fraction, seed))
+        fc1, fc2 = linears(model)[:2]
+        entry.update(removed_fc1=removed_units(fc1), removed_fc2=removed_units(fc2), removed_unit_bias=REMOVED_UNIT_BIAS)
+        result["neurons"].append(entry)
+        log(f"neurons {method} {fraction:.0%} (fc1 -{entry['removed_fc1']}, fc2 -{entry['removed_fc2']}): one-shot {entry['one_shot']:.4f}, "
+            f"+ {epochs} epochs {entry['tuned']:.4f}")
+    return result
+
+
 def write_json(result, path):
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
@@ -231,8 +367,23 @@ def main():
     parser.add_argument("--seeds", help="comma-separated seeds: only the fine-tuning, once per seed and sparsity (0 = dense)")
     parser.add_argument("--orders", help="our loop's row orders (int32, epochs x rows): only replay them, at --sparsities")
     parser.add_argument("--ours-tuned", help="with --orders: our fine-tuned files, '{percent}' replaced by e.g. 90")
+    parser.add_argument("--criteria", action="store_true",
+                        help="compare pruning criteria (l1/random/taylor, global/layer; neuron removal): see CRITERIA above")
+    parser.add_argument("--calibration-rows", type=int,
+                        help="with --criteria: first training rows for the taylor importance (default 1024)")
+    parser.add_argument("--neuron-fraction", type=float,
+                        help="with --criteria: share of the hidden units of fc1 and of fc2 to remove (default 0.5)")
+    parser.add_argument("--limit-train", type=int,
+                        help="with --criteria: fine-tune on only the first N training rows (smoke runs); default all")
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args()
+    if args.criteria and (args.seeds or args.orders or args.ours or args.ours_tuned or args.check):
+        parser.error("--criteria goes with none of --seeds, --orders, --ours, --ours-tuned, --check")
+    if not args.criteria and (args.limit_train, args.calibration_rows, args.neuron_fraction) != (None, None, None):
+        parser.error("--limit-train, --calibration-rows and --neuron-fraction belong to --criteria")
+    if args.criteria:
+        args.calibration_rows = 1024 if args.calibration_rows is None else args.calibration_rows
+        args.neuron_fraction = 0.5 if args.neuron_fraction is None else args.neuron_fraction
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -244,6 +395,26 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__},
         "threads": torch.get_num_threads(),
     }
+    if args.criteria:
+        if args.calibration_rows < 1 or args.calibration_rows > train_x.shape[0]:
+            parser.error(f"--calibration-rows must be within 1..{train_x.shape[0]}")
+        if not 0 < args.neuron_fraction < 1:
+            parser.error("--neuron-fraction must be within (0, 1)")
+        calibration = (train_x[:args.calibration_rows], train_y[:args.calibration_rows])
+        if args.limit_train is not None:
+            if args.limit_train < 1:
+                parser.error("--limit-train must be at least 1")
+            train_x, train_y = train_x[:args.limit_train], train_y[:args.limit_train]
+        sparsities = [float(v) for v in args.sparsities.split(",")]
+        criteria = {"mode": "criteria", "model": args.model, "data": args.data}
+        criteria.update(criteria_runs(dense_weights, train_x, train_y, test_x, test_y, calibration, sparsities,
+                                      args.neuron_fraction, args.epochs, args.seed))
+        criteria.update(sparsities=sparsities, neuron_fraction=args.neuron_fraction, epochs=args.epochs, seed=args.seed,
+                        calibration_rows=args.calibration_rows, calibration_batch=CALIBRATION_BATCH,
+                        train_rows=train_x.shape[0], test_rows=test_x.shape[0], threads=torch.get_num_threads(),
+                        torch=torch.__version__, onnx=onnx.__version__, numpy=np.__version__, python=platform.python_version())
+        write_json(criteria, args.json)
+        return
     if args.orders:
         if not args.ours_tuned:
             parser.error("--orders needs --ours-tuned")
