@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all six, in order: quickstart, magnitude-50m, lenet, fine-tune-seeds, fine-tune-replay, throughput
+#   benchmarks/run-all.sh                        # all seven, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
 #   benchmarks/run-all.sh --regenerate           # runs nothing; only rebuilds BENCHMARKS.md (e.g. after editing notes.md)
-#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS)
+#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS)
 #
 # quickstart is the README's first command (samples/QuickStart) with its output kept verbatim.
 # Each benchmark writes its section to benchmarks/results/<name>.md (kept in git) and its progress to
@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
-all=(quickstart magnitude-50m lenet fine-tune-seeds fine-tune-replay throughput)
+all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 [ "${selected[*]}" = "--regenerate" ] && selected=()
@@ -34,6 +34,8 @@ quickstart_section() {
   echo
   echo "- Command: \`dotnet run --project samples/QuickStart -c Release${*:+ -- $*}\`"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M') UTC"
+  local head; head=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]; then echo "- Commit: \`$head\` with uncommitted changes"; else echo "- Commit: \`$head\`"; fi
   echo "- Machine: ${cpu:-$(uname -m)}, nproc $(nproc), $(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GiB RAM, $os, .NET SDK $(dotnet --version)"
   echo
   echo "Its output, unedited (the README quotes the table from here; prune and training times vary from run to run, the"

@@ -47,8 +47,38 @@ internal static class Machine
         return string.Join(Environment.NewLine,
             $"- Command: `{command}`",
             $"- Date: {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC",
+            $"- Commit: {Commit()}",
             $"- Machine: {CpuModel()}, nproc {Environment.ProcessorCount}, {MemoryGiB():F0} GiB RAM, {OsName()}, no GPU used",
             $"- Versions: {versions}");
+    }
+
+    /// <summary>The commit the benchmark was built from (git rev-parse HEAD), marked when the work tree had changes.</summary>
+    public static string Commit()
+    {
+        string? Git(string arguments)
+        {
+            try
+            {
+                var start = new ProcessStartInfo("git", arguments)
+                {
+                    RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                    WorkingDirectory = Path.GetDirectoryName(PythonPeer.FindScript()) ?? Environment.CurrentDirectory,
+                };
+                using var process = Process.Start(start);
+                if (process is null) return null;
+                string output = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                return process.ExitCode == 0 ? output.Trim() : null;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return null;
+            }
+        }
+        string? head = Git("rev-parse HEAD");
+        if (head is null) return "unknown (not a git checkout)";
+        string? changes = Git("status --porcelain --untracked-files=no");
+        return string.IsNullOrEmpty(changes) ? $"`{head}`" : $"`{head}` with uncommitted changes";
     }
 
     [DllImport("libc", EntryPoint = "malloc_trim")]

@@ -17,6 +17,9 @@ const string Usage = """
       lenet          [--epochs 10] [--sparsities 0.5,0.8,0.9,0.95] [--data DIR] [--output DIR]
                      [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
                      LeNet-300-100 on full Fashion-MNIST: one-shot, fine-tuned and gradual pruning vs torch.nn.utils.prune.
+      criteria       [--epochs 10] [--fine-tune-epochs 2] [--sparsities 0.5,0.8,0.9,0.95] [--criteria magnitude,random,taylor,fisher,wanda]
+                     [--neuron-criteria random,magnitude,...,gsap] [--neuron-fraction 0.5] [--calibration-rows 1024] [--data DIR]
+                     Every criterion one-shot and + fine-tuning, global and layer scope, vs torch.nn.utils.prune (L1, random) and torch Taylor.
       fine-tune-seeds [--seeds 1,2,...,10] [--sparsities 0,0.5,0.8,0.9,0.95] [--fine-tune-epochs 2] [--data DIR]
                      Magnitude + fine-tuning vs torch.nn.utils.prune + fine-tuning, once per seed on both sides.
       fine-tune-replay [--seed 1] [--sparsities 0,0.5,0.9] [--fine-tune-epochs 2] [--data DIR]
@@ -42,6 +45,7 @@ try
     {
         "magnitude-50m" => LargeMagnitudeBenchmark.Run(arguments),
         "lenet" => LeNetBenchmark.Run(arguments),
+        "criteria" => CriteriaBenchmark.Run(arguments),
         "fine-tune-seeds" => FineTuneSeedsBenchmark.Run(arguments),
         "fine-tune-replay" => FineTuneReplayBenchmark.Run(arguments),
         "throughput" => ThroughputBenchmark.Run(arguments),

@@ -32,7 +32,7 @@ internal static class EmitStage
         var layers = weights
             .Select(w => LayerSparsity.Compute(w.Name, w.Shape, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))))
             .ToList();
-        long denseBytes = model.ToBytes().LongLength;
+        long denseBytes = model.Proto.CalculateSize(); // the dense file's size, without writing it
         var compact = model.Clone();
         compact.Compact();
         byte[] compactBytes = compact.ToBytes();
