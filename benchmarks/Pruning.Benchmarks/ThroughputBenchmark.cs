@@ -111,7 +111,8 @@ internal static class ThroughputBenchmark
             $"measurement, Adam lr 1e-3, batch 128, cross-entropy, {torch.get_num_threads()} torch threads. *Engine*: the ONNX graph from " +
             "`MlpGraphBuilder`, cut at the logits by `TrainingGraph.Extract`, run by `OnnxTorchModule` through `TorchTrainingLoop.Run`. " +
             "*Sequential*: `nn.Sequential(Linear(784,300), ReLU, Linear(300,100), ReLU, Linear(100,10))` with the same initial weights, trained " +
-            "by a copy of the loop's per-step work (same shuffle, batch gathering, dispose scope, `loss.item()`), without mask handling. " +
+            "by a copy of the loop's per-step work (same shuffle, batch gathering, dispose scope, `loss.item()`, and the loop's own Adam step, " +
+            "`GradientOptimizer`), without mask handling. " +
             $"Both sides first train {warmupEpochs} warm-up epoch(s); then the order alternates between rounds. Time includes shuffling and batch gathering. " +
             "The machine is a shared 2-core VM whose speed drifts by tens of percent from minute to minute, so every round is shown; compare sides within a round.");
         text.AppendLine();
@@ -184,7 +185,8 @@ internal static class ThroughputBenchmark
         var watch = Stopwatch.StartNew();
         torch.random.manual_seed(settings.Seed);
         network.train();
-        using var optimizer = optim.Adam(network.parameters(), lr: settings.LearningRate, weight_decay: settings.WeightDecay);
+        // The same optimizer as the engine's loop (GradientOptimizer), so the rounds compare the engine, not two Adams.
+        using var optimizer = new GradientOptimizer(network.parameters(), settings);
         int rows = data.RowCount, width = data.FeatureCount;
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
@@ -203,9 +205,9 @@ internal static class ThroughputBenchmark
                     var (x, y) = Gather(data, order, start, count, width);
                     var output = network.forward(x);
                     var loss = nn.functional.cross_entropy(output, y);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     double value = loss.item<float>();
                     if (!double.IsFinite(value)) throw new InvalidOperationException($"Sequential diverged at epoch {epoch}.");
                     lossSum += value;
