@@ -55,6 +55,7 @@ internal sealed class PruningPipeline
         if (GradientStage.IsNeeded(needs) || options.FineTune is not null)
             _backend = GradientBackend.Require(GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
 
+        CheckColumnsAgainstGraph(source);
         var prunable = source.GetPrunableWeights();
         CheckLayerNames(prunable);
         Weights = prunable;
@@ -254,6 +255,22 @@ internal sealed class PruningPipeline
         PruningGranularity.Channel => weight.Role == PrunableWeightRole.ConvWeight,
         _ => true,
     };
+
+    /// <summary>The scorer is built lazily, so the names it would check are checked here, when the estimator is built.</summary>
+    private void CheckColumnsAgainstGraph(OnnxModel source)
+    {
+        var graph = source.Graph;
+        var outputs = graph.Output.Select(o => o.Name).ToList();
+        foreach (string name in _options.OutputColumnNames)
+            if (!outputs.Contains(name))
+                throw new ArgumentOutOfRangeException(nameof(PruningOptions.OutputColumnNames), name,
+                    $"'{name}' is not an output of the model. Model outputs: {string.Join(", ", outputs)}.");
+        var inputs = graph.Input.Select(i => i.Name).Where(n => !source.HasInitializer(n)).ToList();
+        foreach (string name in _options.InputColumnNames)
+            if (!inputs.Contains(name))
+                throw new ArgumentOutOfRangeException(nameof(PruningOptions.InputColumnNames), name,
+                    $"'{name}' is not an input of the model. Model inputs: {string.Join(", ", inputs)}.");
+    }
 
     private void CheckLayerNames(IReadOnlyList<PrunableWeight> prunable)
     {

@@ -256,6 +256,17 @@ public sealed class PruneEstimatorTests
     }
 
     [TestMethod]
+    public void Prune_ColumnsTheModelDoesNotHave_FailWhenTheEstimatorIsBuilt()
+    {
+        var ml = new MLContext(1);
+        var output = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Pruning().Prune(Options(TestData.Mlp(), "magnitude", 0.5, o => o.OutputColumnNames = ["Scores"])));
+        Assert.AreEqual("OutputColumnNames", output.ParamName);
+        StringAssert.Contains(output.Message, "Model outputs: ");
+        var input = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Pruning().Prune(Options(TestData.Mlp(), "magnitude", 0.5, o => o.InputColumnNames = ["fc1.weight"])));
+        Assert.AreEqual("InputColumnNames", input.ParamName);
+    }
+
+    [TestMethod]
     public void Prune_LabelColumnMissingFromData_ThrowsCouldNotFindBeforeAnyWork()
     {
         var ml = new MLContext(1);
