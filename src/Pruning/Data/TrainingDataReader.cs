@@ -58,7 +58,7 @@ internal static class TrainingDataReader
         var labels = new List<float>(knownRows is long r and > 0 ? (int)Math.Min(r, int.MaxValue) : 1024);
 
         using var cursor = data.GetRowCursor([featureCol, labelCol]);
-        var featureGetter = FeatureGetter(cursor, featureCol, width);
+        var featureGetter = FeatureGetter(cursor, featureCol);
         var labelGetter = LabelGetter(cursor, labelCol, loss);
         var row = new float[width];
         long index = 0;
@@ -81,7 +81,8 @@ internal static class TrainingDataReader
         return new TrainingData(features.ToArray(), width, labels.ToArray());
     }
 
-    private static Action<float[]> FeatureGetter(DataViewRowCursor cursor, DataViewSchema.Column column, int width)
+    /// <summary>Reads a Single vector or scalar column of the current row into a float array of its width.</summary>
+    internal static Action<float[]> FeatureGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
         if (column.Type is VectorDataViewType)
         {

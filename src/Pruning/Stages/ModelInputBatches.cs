@@ -80,7 +80,7 @@ internal sealed class ModelInputBatches
         var columns = _inputs.Select(i => data.Schema[i.Column]).ToArray();
         using var cursor = data.GetRowCursor(columns);
         var getters = new Action<float[]>[_inputs.Length];
-        for (int i = 0; i < _inputs.Length; i++) getters[i] = Getter(cursor, columns[i]);
+        for (int i = 0; i < _inputs.Length; i++) getters[i] = TrainingDataReader.FeatureGetter(cursor, columns[i]);
         var row = _inputs.Select(i => new float[i.Width]).ToArray();
         int seen = 0;
         while (seen < rows)
@@ -124,26 +124,5 @@ internal sealed class ModelInputBatches
         if (unknown == 0)
             throw new ArgumentOutOfRangeException(name, $"Column '{name}' has {width} values per row; model input '{name}' has shape {declared}, {known} values per row.");
         throw new ArgumentOutOfRangeException(name, $"Column '{name}' has {width} values per row, which does not fill model input '{name}' of shape {declared}.");
-    }
-
-    private static Action<float[]> Getter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        if (column.Type is VectorDataViewType)
-        {
-            var getter = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> buffer = default;
-            return destination =>
-            {
-                getter(ref buffer);
-                buffer.CopyTo(destination);
-            };
-        }
-        var scalar = cursor.GetGetter<float>(column);
-        return destination =>
-        {
-            float value = 0;
-            scalar(ref value);
-            destination[0] = value;
-        };
     }
 }

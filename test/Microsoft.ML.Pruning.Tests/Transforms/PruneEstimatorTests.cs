@@ -65,14 +65,26 @@ public sealed class PruneEstimatorTests
     }
 
     [TestMethod]
-    public void Prune_MagnitudeCriterion_SameWeightsAsTheMagnitudeShortcut()
+    [DataRow(PruningScope.Layer)]
+    [DataRow(PruningScope.Global)]
+    public void Prune_MagnitudeCriterion_SameMasksAsMaskSelectorByMagnitude(PruningScope scope)
     {
+        // What Magnitude did before it became a configuration of the pipeline: SelectByMagnitude on the weights.
         var ml = new MLContext(1);
         var data = TestData.Multiclass(ml);
-        var viaPrune = ml.Pruning().Prune(Options(TestData.Mlp(), "magnitude", 0.7, o => o.Scope = PruningScope.Layer)).Fit(data);
-        var viaMagnitude = ml.Pruning().Magnitude(TestData.Mlp(), Outputs, Inputs, 0.7, PruningScope.Layer).Fit(data);
-        foreach (string name in new[] { "fc1.weight", "fc2.weight" })
-            CollectionAssert.AreEqual(Weights(viaMagnitude, name), Weights(viaPrune, name), name);
+        var model = TestData.Mlp(7, 16, 12);
+        string[] names = ["fc1.weight", "fc2.weight", "fc3.weight"];
+        var weights = names.Select(n => OnnxTensor.ToFloatArray(model.GetInitializer(n))).ToArray();
+        var masks = MaskSelector.SelectByMagnitude(names.Select((n, i) => new LayerValues(n, weights[i])).ToList(),
+            new MaskSelectionOptions { Sparsity = 0.7, Scope = scope });
+        var viaPrune = ml.Pruning().Prune(Options(model, "magnitude", 0.7, o => o.Scope = scope)).Fit(data);
+        var viaMagnitude = ml.Pruning().Magnitude(model, Outputs, Inputs, 0.7, scope).Fit(data);
+        for (int i = 0; i < names.Length; i++)
+        {
+            masks[i].ApplyTo(weights[i]);
+            CollectionAssert.AreEqual(weights[i], Weights(viaPrune, names[i]), names[i]);
+            CollectionAssert.AreEqual(weights[i], Weights(viaMagnitude, names[i]), names[i]);
+        }
     }
 
     [TestMethod]
