@@ -36,7 +36,7 @@ public class PruningWeakenGlibcxxRequirement : Task
             {
                 if (Weaken(path, Version))
                     Log.LogMessage(MessageImportance.High,
-                        "Marked " + Version + " weak in " + path + " (system " + stdcxx + " is older; see build/TorchSharpNativeCompat.targets).");
+                        "Marked " + Version + " weak in " + path + " (system " + stdcxx + " is older; TorchSharpNativeCompat of Microsoft.ML.Pruning, opt out with PruningPatchTorchSharpNative=false).");
             }
             catch (Exception ex) when (ex is IOException || ex is InvalidDataException || ex is UnauthorizedAccessException)
             {
