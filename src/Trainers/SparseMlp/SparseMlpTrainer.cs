@@ -19,7 +19,12 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// training), and returns the same kind of transformer pruning does: ML.NET scoring, compact ONNX export,
 /// per-layer report. Created by <c>mlContext.{MulticlassClassification|BinaryClassification|Regression}.Trainers.SparseMlp</c>.
 /// </summary>
-public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
+/// <remarks>
+/// Not an <see cref="Microsoft.ML.Trainers.ITrainerEstimator{TTransformer, TModel}"/>: that interface asks for a
+/// <see cref="TrainerInfo"/>, whose only constructor is internal to ML.NET (see docs/ARCHITECTURE.md). Its result,
+/// <see cref="SparseMlpTransformer"/>, is ML.NET's single-feature prediction transformer.
+/// </remarks>
+public sealed class SparseMlpTrainer : IEstimator<SparseMlpTransformer>
 {
     private static readonly string[] ReservedNames = [MlpGraphBuilder.LogitsName, "Score", "Probability", "PredictedLabel", "PredictedIndex"];
     private readonly Microsoft.ML.Runtime.IHostEnvironment _environment;
@@ -82,7 +87,7 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
     }
 
     /// <summary>Trains the network on <paramref name="input"/>.</summary>
-    public PrunedModelTransformer Fit(IDataView input)
+    public SparseMlpTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var watch = Stopwatch.StartNew();
@@ -109,8 +114,9 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
             });
             trainer.WriteBack(model);
         }
-        return EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,
+        var trained = EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,
             compact => RowView.Create(compact, classNames), AppendScalarColumns);
+        return new SparseMlpTransformer(trained, _options.FeatureColumnName, input.Schema[_options.FeatureColumnName].Type);
     }
 
     /// <summary>The step hook of the gradual ramp (magnitude masks); null for a dense network.</summary>
