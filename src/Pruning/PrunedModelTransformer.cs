@@ -10,7 +10,11 @@ namespace Microsoft.ML.Pruning;
 /// saves and loads with <c>mlContext.Model</c> (it is saved as that ONNX transformer, so loading needs no
 /// custom code), writes the compact ONNX file, and carries the per-layer <see cref="Report"/>.
 /// </summary>
-public sealed class PrunedModelTransformer : ITransformer
+/// <remarks>
+/// Not sealed so that a trainer's result can add ML.NET's interfaces (SparseMlp's is ML.NET's single-feature
+/// prediction transformer); its constructors are internal, so no other assembly derives from it.
+/// </remarks>
+public class PrunedModelTransformer : ITransformer
 {
     private readonly Lazy<ITransformer> _scorer;
     private readonly OnnxModel _model;
@@ -25,6 +29,17 @@ public sealed class PrunedModelTransformer : ITransformer
         _compactBytes = compactBytes;
         _inputModelPath = inputModelPath;
         Report = report;
+    }
+
+    /// <summary>The same trained model (scorer, network, compact bytes, report), for a subclass to wrap.</summary>
+    private protected PrunedModelTransformer(PrunedModelTransformer trained)
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        _scorer = trained._scorer;
+        _model = trained._model;
+        _compactBytes = trained._compactBytes;
+        _inputModelPath = trained._inputModelPath;
+        Report = trained.Report;
     }
 
     /// <summary>Per-layer sparsity, totals and file sizes.</summary>

@@ -43,14 +43,23 @@ internal static class Introselect
     /// ascending. <paramref name="values"/> is scratch space: its contents are reordered and partly overwritten.
     /// Values must not be NaN.
     /// </summary>
-    public static float Select(Span<float> values, int k)
+    public static float Select(Span<float> values, int k) => Select(values, k, default(FloatOrder));
+
+    /// <summary>
+    /// <see cref="Select(Span{float}, int)"/> with the comparisons made through <paramref name="order"/>, so that
+    /// tests can count them. <paramref name="order"/> must be the ascending order of floats: the sampling step's
+    /// two vectorized passes over the span (counting against the bracket, compacting it) compare directly and
+    /// are not seen by it; every other comparison is.
+    /// </summary>
+    internal static float Select<TOrder>(Span<float> values, int k, TOrder order)
+        where TOrder : IComparer<float>
     {
         if ((uint)k >= (uint)values.Length)
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, {values.Length}).");
 
         if (values.Length >= SamplingRange)
         {
-            switch (Narrow(values, k, out int length, out int narrowedK, out float exact))
+            switch (Narrow(values, k, order, out int length, out int narrowedK, out float exact))
             {
                 case Narrowing.Exact:
                     return exact;
@@ -60,7 +69,7 @@ internal static class Introselect
                     break;
             }
         }
-        return QuickSelect(values, k, BadPartitionLimit(values.Length));
+        return QuickSelect(values, k, BadPartitionLimit(values.Length), order);
     }
 
     /// <summary>
@@ -137,7 +146,8 @@ internal static class Introselect
         Exact,
     }
 
-    private static Narrowing Narrow(Span<float> values, int k, out int length, out int narrowedK, out float exact)
+    private static Narrowing Narrow<TOrder>(Span<float> values, int k, TOrder order, out int length, out int narrowedK, out float exact)
+        where TOrder : IComparer<float>
     {
         length = values.Length;
         narrowedK = k;
@@ -157,8 +167,8 @@ internal static class Introselect
             Span<float> s = sample.AsSpan(0, m);
             for (int i = 0; i < m; i++)
                 s[i] = values[i * stride + (stride >> 1)];
-            high = QuickSelect(s, highRank, BadPartitionLimit(m));
-            low = QuickSelect(s[..(highRank + 1)], lowRank, BadPartitionLimit(highRank + 1));
+            high = QuickSelect(s, highRank, BadPartitionLimit(m), order);
+            low = QuickSelect(s[..(highRank + 1)], lowRank, BadPartitionLimit(highRank + 1), order);
         }
         finally
         {

@@ -13,9 +13,19 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// renamed "X.vector" here and turned into the scalar column "X" by <see cref="Trainers.ScalarColumnMappings"/>.
 /// The exported ONNX file keeps the batch dimension and none of this.
 /// </summary>
+/// <remarks>
+/// Slot names for Score (the class names of a text key label) ride along the way ML.NET's own ONNX export writes
+/// them and its ONNX transformer reads them back: a LabelEncoder node named "mlnet.Score.SlotNames" whose
+/// keys_strings are the names, from a constant string to an extra graph output that is never requested.
+/// </remarks>
 internal static class RowView
 {
-    public static OnnxModel Create(OnnxModel model)
+    /// <summary>The ML.NET name of the node whose keys_strings become an output column's SlotNames.</summary>
+    public static string SlotNamesNode(string column) => $"mlnet.{column}.SlotNames";
+
+    /// <param name="model">The network, batch dimension first.</param>
+    /// <param name="scoreSlotNames">Names for the slots of Score (distinct, one per class); null for none.</param>
+    public static OnnxModel Create(OnnxModel model, System.Collections.Generic.IReadOnlyList<string>? scoreSlotNames = null)
     {
         var proto = model.Proto.Clone();
         var graph = proto.Graph;
@@ -41,7 +51,39 @@ internal static class RowView
             graph.Node.Add(reshape);
             dims.RemoveAt(0);
         }
+        if (scoreSlotNames is not null)
+            AddSlotNames(proto, "Score", scoreSlotNames);
         return OnnxModel.FromProto(proto);
+    }
+
+    private static void AddSlotNames(ModelProto proto, string column, System.Collections.Generic.IReadOnlyList<string> names)
+    {
+        const string MlDomain = "ai.onnx.ml";
+        string node = SlotNamesNode(column);
+        var graph = proto.Graph;
+        var input = new TensorProto { Name = node + ".input", DataType = (int)TensorProto.Types.DataType.String };
+        input.Dims.Add(1);
+        input.StringData.Add(Google.Protobuf.ByteString.CopyFromUtf8("one"));
+        graph.Initializer.Add(input);
+        var encoder = new NodeProto { OpType = "LabelEncoder", Domain = MlDomain, Name = node };
+        encoder.Input.Add(input.Name);
+        encoder.Output.Add(node + ".output");
+        var keys = new AttributeProto { Name = "keys_strings", Type = AttributeProto.Types.AttributeType.Strings };
+        keys.Strings.AddRange(names.Select(Google.Protobuf.ByteString.CopyFromUtf8));
+        var values = new AttributeProto { Name = "values_int64s", Type = AttributeProto.Types.AttributeType.Ints };
+        values.Ints.AddRange(Enumerable.Range(0, names.Count).Select(i => (long)i));
+        encoder.Attribute.Add(keys);
+        encoder.Attribute.Add(values);
+        graph.Node.Add(encoder);
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = node + ".output",
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64, Shape = shape } },
+        });
+        if (!proto.OpsetImport.Any(o => o.Domain == MlDomain))
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MlDomain, Version = 2 });
     }
 
     private static void Rename(GraphProto graph, string from, string to)

@@ -19,7 +19,12 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// training), and returns the same kind of transformer pruning does: ML.NET scoring, compact ONNX export,
 /// per-layer report. Created by <c>mlContext.{MulticlassClassification|BinaryClassification|Regression}.Trainers.SparseMlp</c>.
 /// </summary>
-public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
+/// <remarks>
+/// Not an <see cref="Microsoft.ML.Trainers.ITrainerEstimator{TTransformer, TModel}"/>: that interface asks for a
+/// <see cref="TrainerInfo"/>, whose only constructor is internal to ML.NET (see docs/ARCHITECTURE.md). Its result,
+/// <see cref="SparseMlpTransformer"/>, is ML.NET's single-feature prediction transformer.
+/// </remarks>
+public sealed class SparseMlpTrainer : IEstimator<SparseMlpTransformer>
 {
     private static readonly string[] ReservedNames = [MlpGraphBuilder.LogitsName, "Score", "Probability", "PredictedLabel", "PredictedIndex"];
     private readonly Microsoft.ML.Runtime.IHostEnvironment _environment;
@@ -64,17 +69,25 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Schema mismatch for input column '{_options.FeatureColumnName}': expected known-size vector of Single, got {features.Kind} of {features.ItemType}");
-        if (!inputSchema.TryFind(_options.LabelColumnName, out _))
+        if (!inputSchema.TryFind(_options.LabelColumnName, out var label))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), _options.LabelColumnName, $"Could not find input column '{_options.LabelColumnName}'");
         // The output columns are those of the scoring chain on a network of this shape; build a tiny one to ask ML.NET.
         var probe = _head == MlpHead.Multiclass ? 2 : 1;
         var model = MlpGraphBuilder.Build(_options.FeatureColumnName, 1, [], probe, _options.Activation, _head, 0);
         var onnx = _services.OnnxScorer(OnnxOutputColumns, [_options.FeatureColumnName], RowView.Create(model).ToBytes());
-        return ScalarChain(probe).Aggregate((IEstimator<ITransformer>)onnx, (chain, next) => chain.Append(next)).GetOutputSchema(inputSchema);
+        // PredictedLabel takes the label's key values: announced through MapValueToKey over the label, which keeps
+        // a key column's KeyValues; a label without them gives a plain key. (Score's slot names go unannounced:
+        // ML.NET's ONNX scoring estimator announces no annotations, only its fitted transformer has them.)
+        bool keyValues = _head == MlpHead.Multiclass && label.IsKey && label.Annotations.TryFind(LabelKeyLookup.KeyValuesKind, out var values)
+            && values.Kind == SchemaShape.Column.VectorKind.Vector;
+        var predictedLabel = keyValues
+            ? _services.Context.Transforms.Conversion.MapValueToKey("PredictedLabel", _options.LabelColumnName)
+            : PredictedLabelMapping(new LabelKeyLookup(new KeyDataViewType(typeof(uint), probe), DataViewSchema.Annotations.Empty));
+        return ScalarChain(predictedLabel).Aggregate((IEstimator<ITransformer>)onnx, (chain, next) => chain.Append(next)).GetOutputSchema(inputSchema);
     }
 
     /// <summary>Trains the network on <paramref name="input"/>.</summary>
-    public PrunedModelTransformer Fit(IDataView input)
+    public SparseMlpTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var watch = Stopwatch.StartNew();
@@ -83,6 +96,7 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         int outputs = _head == MlpHead.Multiclass
             ? TrainingDataReader.ClassCount(input.Schema, _options.LabelColumnName, nameof(SparseMlpOptions.LabelColumnName))
             : 1;
+        string[]? classNames = _head == MlpHead.Multiclass ? ClassNames(input.Schema[_options.LabelColumnName], outputs) : null;
         int seed = _options.Seed ?? _services.NextSeed();
         var model = MlpGraphBuilder.Build(_options.FeatureColumnName, data.FeatureCount, _options.HiddenLayers, outputs, _options.Activation, _head, seed);
         var weights = model.GetPrunableWeights();
@@ -100,8 +114,9 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
             });
             trainer.WriteBack(model);
         }
-        return EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,
-            RowView.Create, (fit, scorer) => AppendScalarColumns(fit, scorer, outputs));
+        var trained = EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,
+            compact => RowView.Create(compact, classNames), AppendScalarColumns);
+        return new SparseMlpTransformer(trained, _options.FeatureColumnName, input.Schema[_options.FeatureColumnName].Type);
     }
 
     /// <summary>The step hook of the gradual ramp (magnitude masks); null for a dense network.</summary>
@@ -120,20 +135,34 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
     }
 
     /// <summary>
-    /// ML.NET estimators after the ONNX scorer that give the columns ML.NET's own trainers give: scalars instead of
-    /// one-element vectors (<see cref="ScalarColumnMappings"/>) and, for multiclass, PredictedLabel as a key over
-    /// the label's classes; the intermediate ".vector" columns are dropped.
+    /// The names of a label's classes for Score's slots, as ML.NET's trainers give them: its KeyValues when they
+    /// are text, one per class; null otherwise, and null if two are equal (the LabelEncoder node that carries
+    /// them to ML.NET, see <see cref="RowView"/>, needs distinct keys).
     /// </summary>
-    private IEnumerable<IEstimator<ITransformer>> ScalarChain(int classes)
+    private static string[]? ClassNames(DataViewSchema.Column label, int classes)
+    {
+        var keyValues = label.Annotations.Schema.GetColumnOrNull(LabelKeyLookup.KeyValuesKind);
+        if (keyValues?.Type is not VectorDataViewType { ItemType: TextDataViewType } type || type.Size != classes)
+            return null;
+        VBuffer<ReadOnlyMemory<char>> values = default;
+        label.Annotations.GetValue(LabelKeyLookup.KeyValuesKind, ref values);
+        string[] names = values.DenseValues().Select(v => v.ToString()).ToArray();
+        return names.Distinct(StringComparer.Ordinal).Count() == names.Length ? names : null;
+    }
+
+    /// <summary>
+    /// ML.NET estimators after the ONNX scorer that give the columns ML.NET's own trainers give: scalars instead of
+    /// one-element vectors (<see cref="ScalarColumnMappings"/>) and, for multiclass, PredictedLabel as a key of the
+    /// label's key type (<paramref name="predictedLabel"/>); the intermediate ".vector" columns are dropped.
+    /// </summary>
+    private IEnumerable<IEstimator<ITransformer>> ScalarChain(IEstimator<ITransformer>? predictedLabel)
     {
         var ml = _services.Context;
         switch (_head)
         {
             case MlpHead.Multiclass:
                 yield return ml.Transforms.CustomMapping(new SparseMlpMulticlassScalarsFactory().GetMapping(), ScalarColumnMappings.Multiclass);
-                var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(i => new ClassIndex { PredictedLabel = (uint)i }));
-                yield return ml.Transforms.Conversion.MapValueToKey("PredictedLabel",
-                    keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);
+                yield return predictedLabel ?? throw new ArgumentNullException(nameof(predictedLabel));
                 break;
             case MlpHead.Binary:
                 yield return ml.Transforms.CustomMapping(new SparseMlpBinaryScalarsFactory().GetMapping(), ScalarColumnMappings.Binary);
@@ -145,24 +174,30 @@ public sealed class SparseMlpTrainer : IEstimator<PrunedModelTransformer>
         yield return ml.Transforms.DropColumns(OnnxOutputColumns.Where(c => c.EndsWith(ScalarColumnMappings.VectorSuffix, StringComparison.Ordinal)).ToArray());
     }
 
-    private ITransformer AppendScalarColumns(IDataView fitData, ITransformer scorer, int classes)
+    /// <summary>Maps the predicted class index (UInt32 PredictedLabel) in place to the label's key through <paramref name="lookup"/>.</summary>
+    private IEstimator<ITransformer> PredictedLabelMapping(LabelKeyLookup lookup) =>
+        _services.Context.Transforms.Conversion.MapValue("PredictedLabel", lookup,
+            lookup.Schema[LabelKeyLookup.IndexColumn], lookup.Schema[LabelKeyLookup.KeyColumn], "PredictedLabel");
+
+    private ITransformer AppendScalarColumns(IDataView fitData, ITransformer scorer)
     {
         _environment.ComponentCatalog.RegisterAssembly(typeof(SparseMlpTrainer).Assembly);
         if (!ReferenceEquals(_environment, _services.Context))
             _services.Context.ComponentCatalog.RegisterAssembly(typeof(SparseMlpTrainer).Assembly);
+        IEstimator<ITransformer>? predictedLabel = null;
+        if (_head == MlpHead.Multiclass)
+        {
+            var label = fitData.Schema[_options.LabelColumnName];
+            predictedLabel = PredictedLabelMapping(new LabelKeyLookup((KeyDataViewType)label.Type, label.Annotations));
+        }
         var chain = new TransformerChain<ITransformer>(scorer);
         var current = scorer.Transform(fitData);
-        foreach (var estimator in ScalarChain(classes))
+        foreach (var estimator in ScalarChain(predictedLabel))
         {
             var transformer = estimator.Fit(current);
             chain = chain.Append(transformer);
             current = transformer.Transform(current);
         }
         return chain;
-    }
-
-    private sealed class ClassIndex
-    {
-        public uint PredictedLabel { get; set; }
     }
 }
