@@ -35,7 +35,7 @@ quickstart_section() {
   echo "- Command: \`dotnet run --project samples/QuickStart -c Release${*:+ -- $*}\`"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M') UTC"
   local head; head=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
-  if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]; then echo "- Commit: \`$head\` with uncommitted changes"; else echo "- Commit: \`$head\`"; fi
+  if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no -- . ':!benchmarks/results' ':!BENCHMARKS.md' 2>/dev/null)" ]; then echo "- Commit: \`$head\` with uncommitted changes"; else echo "- Commit: \`$head\`"; fi
   echo "- Machine: ${cpu:-$(uname -m)}, nproc $(nproc), $(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GiB RAM, $os, .NET SDK $(dotnet --version)"
   echo
   echo "Its output, unedited (the README quotes the table from here; prune and training times vary from run to run, the"

@@ -52,7 +52,7 @@ internal static class Machine
             $"- Versions: {versions}");
     }
 
-    /// <summary>The commit the benchmark was built from (git rev-parse HEAD), marked when the work tree had changes.</summary>
+    /// <summary>The commit the benchmark was built from (git rev-parse HEAD), marked when the work tree had changes to anything but results.</summary>
     public static string Commit()
     {
         string? Git(string arguments)
@@ -77,7 +77,8 @@ internal static class Machine
         }
         string? head = Git("rev-parse HEAD");
         if (head is null) return "unknown (not a git checkout)";
-        string? changes = Git("status --porcelain --untracked-files=no");
+        // The sections this run writes (results/, BENCHMARKS.md) are not changes to the code that ran.
+        string? changes = Git("status --porcelain --untracked-files=no -- :(top) :(exclude,top)benchmarks/results :(exclude,top)BENCHMARKS.md");
         return string.IsNullOrEmpty(changes) ? $"`{head}`" : $"`{head}` with uncommitted changes";
     }
 
