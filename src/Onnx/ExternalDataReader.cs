@@ -21,15 +21,16 @@ internal static class ExternalDataReader
     {
         string folder = Path.GetDirectoryName(modelPath) ?? throw new InvalidDataException($"ONNX file '{modelPath}' has no folder.");
         string? realFolder = null;
-        foreach (var (tensor, where) in GraphWalker.AllTensors(model))
+        string source = $"ONNX file '{modelPath}'";
+        GraphWalker.ForEachTensor(model, source, (tensor, in position) =>
         {
-            if (tensor.DataLocation != TensorProto.Types.DataLocation.External) continue;
+            if (tensor.DataLocation != TensorProto.Types.DataLocation.External) return;
             realFolder ??= RealPath(folder);
-            Inline(tensor, $"{where} in ONNX file '{modelPath}'", folder, realFolder);
-        }
+            Inline(tensor, position.ToPlace(), folder, realFolder);
+        });
     }
 
-    private static void Inline(TensorProto tensor, string context, string folder, string realFolder)
+    private static void Inline(TensorProto tensor, Place context, string folder, string realFolder)
     {
         string? location = null, offsetText = null, lengthText = null, checksum = null;
         foreach (var entry in tensor.ExternalData)
@@ -102,7 +103,7 @@ internal static class ExternalDataReader
     /// The spec calls <c>checksum</c> "the SHA1 digest of the file"; producers differ on whether that means the
     /// tensor's bytes or the whole file, so either is accepted.
     /// </summary>
-    private static void VerifyChecksum(TensorProto tensor, string context, string location, string checksum, byte[] data, FileStream stream)
+    private static void VerifyChecksum(TensorProto tensor, Place context, string location, string checksum, byte[] data, FileStream stream)
     {
         if (Matches(SHA1.HashData(data))) return;
         stream.Seek(0, SeekOrigin.Begin);
@@ -112,7 +113,7 @@ internal static class ExternalDataReader
         bool Matches(byte[] hash) => string.Equals(Convert.ToHexString(hash), checksum.Trim(), StringComparison.OrdinalIgnoreCase);
     }
 
-    private static long? ParseNonNegative(string? text, string key, TensorProto tensor, string context)
+    private static long? ParseNonNegative(string? text, string key, TensorProto tensor, Place context)
     {
         if (text is null) return null;
         if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value))
@@ -153,6 +154,6 @@ internal static class ExternalDataReader
         return current;
     }
 
-    private static InvalidDataException Fail(TensorProto tensor, string context, string problem) =>
+    private static InvalidDataException Fail(TensorProto tensor, Place context, string problem) =>
         new($"Tensor '{tensor.Name}' ({context}) {problem}.");
 }

@@ -1,0 +1,74 @@
+using System;
+using System.IO;
+using Microsoft.ML.Pruning.Onnx.Tests.Fuzzing;
+using Microsoft.ML.Pruning.Onnx.Tests.Helpers;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.Pruning.Onnx.Tests;
+
+/// <summary>
+/// Loading an untrusted file costs time and memory proportional to its size, whatever it says (issue 13). Each
+/// file here is small (under 1 MB) and, before the loader bounded its work, cost seconds to minutes and GiBs to
+/// hundreds of GiB. Allocation is asserted tightly (64× the file size, counted on the loading thread); time only
+/// loosely, because the machine running the tests may be busy: the budget is <see cref="TimeBudget"/>, several
+/// times the under-a-second these loads take on an idle machine, and far below what the unbounded loads took.
+/// </summary>
+[TestClass]
+public sealed class UntrustedInputCostTests
+{
+    private const int FileBytes = 600 * 1024;
+    private const int AllocationFactor = 64;
+    private static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(5);
+
+    [TestMethod]
+    public void Load_LongNodeNameAndManyAttributes_LoadsInBoundedCost() =>
+        AssertLoadsWithinBudget(HostileModels.LongNodeNameManyAttributes(FileBytes));
+
+    [TestMethod]
+    public void Load_LongNodeNameAndManyTensorAttributes_LoadsInBoundedCost() =>
+        AssertLoadsWithinBudget(HostileModels.LongNodeNameManyTensorAttributes(FileBytes));
+
+    [TestMethod]
+    public void Load_LongNodeNameAndManySubgraphs_LoadsInBoundedCost() =>
+        AssertLoadsWithinBudget(HostileModels.LongNodeNameManySubgraphs(FileBytes));
+
+    [TestMethod]
+    public void Load_LongGraphNameAndManyInitializers_LoadsInBoundedCost() =>
+        AssertLoadsWithinBudget(HostileModels.LongGraphNameManyInitializers(FileBytes));
+
+    [TestMethod]
+    public void Load_InvalidTensorAmongManyAttributes_MessageStillNamesNodeAndAttribute()
+    {
+        // Descriptions are built only on failure, and then in full.
+        var model = Onnx.OnnxModel.Load(HostileModels.LongNodeNameManyTensorAttributes(64 * 1024)).Proto;
+        var attribute = model.Graph.Node[0].Attribute[^1];
+        attribute.T.Dims[0] = 2; // two elements promised, none stored
+
+        var ex = AssertInvalid.Model(model, $"attribute '{attribute.Name}'", "of node 'nnn", "(Identity, #0) in graph 'main'", "no values");
+        Assert.Contains("model given as bytes", ex.Message);
+    }
+
+    /// <summary>Loads the bytes, and the same bytes from a file (which also walks the model for external data).</summary>
+    private static void AssertLoadsWithinBudget(byte[] bytes)
+    {
+        Assert.IsLessThan(1024 * 1024, bytes.Length, "test files stay under 1 MB");
+        var fromBytes = LoadCost.Measure(() => OnnxModel.Load(bytes));
+        AssertWithinBudget(fromBytes, bytes.Length, "bytes");
+
+        using var folder = new TempFolder();
+        string path = folder.File("model.onnx");
+        File.WriteAllBytes(path, bytes);
+        var fromFile = LoadCost.Measure(() => OnnxModel.Load(path));
+        AssertWithinBudget(fromFile, bytes.Length, "file");
+        Assert.IsNull(fromFile.Error, fromFile.ToString());
+    }
+
+    internal static void AssertWithinBudget(LoadCost cost, long fileBytes, string what)
+    {
+        Console.WriteLine($"{fileBytes:N0}-byte model from {what}: {cost} ({cost.Ratio(fileBytes):F1}× the file)");
+        if (cost.Error is not null)
+            Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
+        Assert.IsLessThan((long)AllocationFactor * fileBytes, cost.AllocatedBytes, $"allocation from {what}: {cost}");
+        Assert.IsLessThan(TimeBudget, cost.Elapsed, $"time from {what}: {cost}");
+    }
+}
