@@ -101,6 +101,7 @@ public sealed partial class OnnxModel
     private static OnnxModel Parse(byte[] bytes, string what, string? sourcePath)
     {
         ModelProto proto;
+        WireFormatGuard.Check(bytes, what); // before the parser: repeats it would merge in quadratic time
         try
         {
             using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), int.MaxValue, ProtobufRecursionLimit);

@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using Google.Protobuf;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Tests.Fuzzing;
 using Microsoft.ML.Pruning.Onnx.Tests.Helpers;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -46,6 +48,58 @@ public sealed class UntrustedInputCostTests
 
         var ex = AssertInvalid.Model(model, $"attribute '{attribute.Name}'", "of node 'nnn", "(Identity, #0) in graph 'main'", "no values");
         Assert.Contains("model given as bytes", ex.Message);
+    }
+
+    [TestMethod]
+    public void Load_OneofMemberRepeated_RejectedInBoundedCostNamingFieldAndFile()
+    {
+        byte[] bytes = HostileModels.RepeatedTensorType(FileBytes);
+        using var folder = new TempFolder();
+        string path = folder.File("repeat.onnx");
+        File.WriteAllBytes(path, bytes);
+
+        var cost = LoadCost.Measure(() => OnnxModel.Load(path));
+
+        AssertWithinBudget(cost, bytes.Length, "file");
+        var ex = Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("field 'tensor_type' of onnx.TypeProto appears more than once", ex.Message);
+    }
+
+    [TestMethod]
+    public void Load_OneofMemberRepeatedWithUnknownFields_RejectedInBoundedCost()
+    {
+        byte[] bytes = HostileModels.RepeatedTensorTypeWithUnknownFields(FileBytes);
+        var cost = LoadCost.Measure(() => OnnxModel.Load(bytes));
+
+        AssertWithinBudget(cost, bytes.Length, "bytes");
+        Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
+    }
+
+    [TestMethod]
+    public void Load_DifferentOneofMembersOnce_Loads()
+    {
+        // The rule is about one member repeated; a value type set once, even after another member, is protobuf's last-wins.
+        var model = new TestModelBuilder().Input("X", 2).Node("Relu", ["X"], ["Y"], "relu").Output("Y", 2).Build();
+        byte[] sequence = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Input[0].Type.Clone() } }.ToByteArray();
+        byte[] tensor = model.Graph.Input[0].Type.ToByteArray();
+        model.Graph.Input[0].Type = TypeProto.Parser.ParseFrom([.. sequence, .. tensor]);
+
+        Assert.AreEqual(TypeProto.ValueOneofCase.TensorType, OnnxModel.Load(model.ToByteArray()).Graph.Input[0].Type.ValueCase);
+    }
+
+    [TestMethod]
+    public void Load_NonOneofMessageFieldRepeated_MergesAndLoads()
+    {
+        // graph (a plain optional message) twice: protobuf merges in place, which costs nothing extra.
+        var first = new TestModelBuilder().Input("X", 2).Build();
+        var second = new ModelProto { Graph = new GraphProto() };
+        second.Graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu", Input = { "X" }, Output = { "Y" } });
+
+        var model = OnnxModel.Load([.. first.ToByteArray(), .. second.ToByteArray()]);
+
+        Assert.HasCount(1, model.Graph.Input);
+        Assert.HasCount(1, model.Graph.Node);
     }
 
     /// <summary>Loads the bytes, and the same bytes from a file (which also walks the model for external data).</summary>
