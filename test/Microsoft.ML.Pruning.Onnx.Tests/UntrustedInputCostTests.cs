@@ -102,6 +102,61 @@ public sealed class UntrustedInputCostTests
         Assert.HasCount(1, model.Graph.Node);
     }
 
+    [TestMethod]
+    public void Load_ManyTensorsClaimingTheSameExternalBytes_RejectedInBoundedCost()
+    {
+        // 2,000 tensors, each the whole 4 MB file: read as asked, 8 GB of copies from a 100 KB model.
+        using var folder = new TempFolder();
+        const int floats = 1 << 20;
+        File.WriteAllBytes(folder.File("w.bin"), new byte[floats * 4]);
+        string path = ExternalModel(folder, 2000, i => (0, floats), checksum: null);
+
+        var cost = LoadCost.Measure(() => OnnxModel.Load(path));
+
+        AssertWithinBudget(cost, new FileInfo(path).Length + floats * 4L, "file and its external data");
+        var ex = Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
+        Assert.Contains("'t1'", ex.Message);
+        Assert.Contains("may not share external data bytes", ex.Message);
+    }
+
+    [TestMethod]
+    public void Load_ManyTensorsWithWholeFileChecksum_HashesTheFileOnce()
+    {
+        // 1,000 tensors of 4 KB in one 4 MB file, each with the SHA-1 of the whole file: hashing it per tensor read 4 GB.
+        using var folder = new TempFolder();
+        const int tensors = 1000, floats = 1024;
+        var data = new byte[tensors * floats * 4];
+        new Random(13).NextBytes(data);
+        File.WriteAllBytes(folder.File("w.bin"), data);
+        string checksum = Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(data));
+        string path = ExternalModel(folder, tensors, i => ((long)i * floats * 4, floats), checksum);
+
+        var cost = LoadCost.Measure(() => OnnxModel.Load(path));
+
+        AssertWithinBudget(cost, new FileInfo(path).Length + data.Length, "file and its external data");
+        Assert.IsNull(cost.Error, cost.ToString());
+    }
+
+    /// <summary>A model of <paramref name="count"/> FLOAT initializers t0, t1, … stored in w.bin at (offset, floats) each.</summary>
+    private static string ExternalModel(TempFolder folder, int count, Func<int, (long Offset, int Floats)> range, string? checksum)
+    {
+        var model = new TestModelBuilder().Input("X", 1).Node("Relu", ["X"], ["Y"], "relu").Output("Y", 1).Build();
+        for (int i = 0; i < count; i++)
+        {
+            var (offset, floats) = range(i);
+            var tensor = new TensorProto { Name = $"t{i}", DataType = (int)TensorProto.Types.DataType.Float, Dims = { floats } };
+            tensor.DataLocation = TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "w.bin" });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (floats * 4L).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            if (checksum is not null) tensor.ExternalData.Add(new StringStringEntryProto { Key = "checksum", Value = checksum });
+            model.Graph.Initializer.Add(tensor);
+        }
+        string path = folder.File("model.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+
     /// <summary>Loads the bytes, and the same bytes from a file (which also walks the model for external data).</summary>
     private static void AssertLoadsWithinBudget(byte[] bytes)
     {
