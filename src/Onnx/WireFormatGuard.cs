@@ -8,15 +8,18 @@ namespace Microsoft.ML.Pruning.Onnx;
 
 /// <summary>
 /// Reads the protobuf wire format of an untrusted model once, before the generated parser does, and refuses
-/// what would make parsing cost more than linear time: a message-typed member of a oneof (TypeProto's
-/// <c>tensor_type</c>, <c>sequence_type</c>, …) that appears more than once in one message. Protobuf merges such
-/// repeats, and the generated parser does it by copying the value merged so far on every repeat, so a 1 MB
-/// file of repeats costs minutes and ~100 GiB of allocation. Writers set a oneof member once.
+/// what would make parsing cost more than linear time: a singular message field (a graph, a type, a oneof member
+/// such as TypeProto's <c>tensor_type</c>) that appears more than once in one message. Protobuf merges such
+/// repeats, and for a oneof member the generated parser merges by copying the value merged so far on every
+/// repeat, so a 1 MB file of repeats costs minutes and ~100 GiB of allocation. Writers set a singular field once.
 /// </summary>
 /// <remarks>
-/// Other singular message fields are merged in place (linear) and are allowed to repeat. The walk allocates
-/// nothing per message and stops quietly at the first malformed byte: the parser then rejects the file at the same
-/// place or earlier, having read only bytes this walk has checked.
+/// Once per message, not a few times: repeats of an enclosing field (ValueInfoProto's <c>type</c>, say) merge
+/// their contents into one object, so a oneof member written once per repeat is repeated in the merged object
+/// and copied again each time; with every singular message field at most once, every object the parser builds
+/// comes from one stretch of bytes and nothing is merged. Repeated fields and strings are not affected. The walk
+/// allocates nothing per message and stops quietly where the parser will fail (a malformed byte, or the end of
+/// a truncated file, up to which both read every field), so the parser never reads a byte this walk has not checked.
 /// </remarks>
 internal static class WireFormatGuard
 {
@@ -25,13 +28,17 @@ internal static class WireFormatGuard
 
     private static readonly MessageSpec Model = MessageSpec.For(ModelProto.Descriptor, []);
 
-    /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> if the bytes repeat a oneof message member.</summary>
-    public static void Check(ReadOnlySpan<byte> bytes, string what) => Scan(bytes, 0, Model, 0, what);
+    /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> and the field if the bytes repeat a singular message field.</summary>
+    public static void Check(ReadOnlySpan<byte> bytes, string what) => Scan(bytes, long.MaxValue, 0, Model, 0, what);
 
-    /// <summary>Walks one message's fields; false at the first malformed byte.</summary>
-    private static bool Scan(ReadOnlySpan<byte> data, int offset, MessageSpec spec, int depth, string what)
+    /// <summary>
+    /// Walks one message's fields; false where the parser fails. <paramref name="declared"/> is the message's length as
+    /// its field says; <paramref name="data"/> may be shorter (a truncated file), and then the parser, like this walk,
+    /// reads the fields that are there before it fails.
+    /// </summary>
+    private static bool Scan(ReadOnlySpan<byte> data, long declared, int offset, MessageSpec spec, int depth, string what)
     {
-        ulong seenOneofMembers = 0;
+        ulong seenSingular = 0;
         int position = 0;
         while (position < data.Length)
         {
@@ -54,21 +61,24 @@ internal static class WireFormatGuard
                 case 2:
                     if (!TryReadVarint(data, ref position, out ulong wideLength)) return false;
                     int length = (int)(uint)wideLength;
-                    if (length < 0 || length > data.Length - position) return false;
+                    if (length < 0 || length > declared - position) return false; // beyond the enclosing message: the parser stops here
+                    bool truncated = length > data.Length - position; // beyond the bytes there are: the parser reads what is there, then fails
                     if (spec.Fields.TryGetValue(number, out var field))
                     {
-                        if (field.OneofBit >= 0)
+                        if (field.SingularBit >= 0)
                         {
-                            ulong bit = 1UL << field.OneofBit;
-                            if ((seenOneofMembers & bit) != 0)
+                            ulong bit = 1UL << field.SingularBit;
+                            if ((seenSingular & bit) != 0)
                                 throw new InvalidDataException(
                                     $"Invalid {what}: field '{field.Name}' of {spec.Name} appears more than once in one message (at byte {offset + tagAt}); " +
-                                    "it is a member of a oneof, which writers set once, and protobuf's merge of repeats costs time quadratic in the file's size.");
-                            seenOneofMembers |= bit;
+                                    "writers set a singular message field once, and protobuf's merge of repeats can cost time quadratic in the file's size.");
+                            seenSingular |= bit;
                         }
                         if (depth + 1 > MaxDepth) return false;
-                        if (!Scan(data.Slice(position, length), offset + position, field.Message, depth + 1, what)) return false;
+                        var payload = truncated ? data[position..] : data.Slice(position, length);
+                        if (!Scan(payload, length, offset + position, field.Message, depth + 1, what)) return false;
                     }
+                    if (truncated) return false;
                     position += length;
                     break;
                 case 3:
@@ -78,7 +88,7 @@ internal static class WireFormatGuard
                     return false;
             }
         }
-        return true;
+        return data.Length >= declared;
     }
 
     /// <summary>Skips an unknown group up to its matching end tag.</summary>
@@ -133,7 +143,7 @@ internal static class WireFormatGuard
         return false; // more than 10 bytes
     }
 
-    /// <summary>A message type's fields by number: which are messages, and which of those are oneof members.</summary>
+    /// <summary>A message type's message-typed fields by number, each singular one with its bit.</summary>
     private sealed class MessageSpec
     {
         private MessageSpec(string name) => Name = name;
@@ -148,17 +158,17 @@ internal static class WireFormatGuard
             if (built.TryGetValue(descriptor.FullName, out var existing)) return existing;
             var spec = new MessageSpec(descriptor.FullName);
             built.Add(descriptor.FullName, spec);
-            int oneofBits = 0;
+            int singularBits = 0;
             foreach (var field in descriptor.Fields.InFieldNumberOrder())
             {
                 if (field.FieldType != FieldType.Message) continue;
-                int bit = field.ContainingOneof is null || field.IsRepeated ? -1 : oneofBits++;
-                if (bit >= 64) throw new InvalidOperationException($"{descriptor.FullName} has more than 64 oneof message members.");
+                int bit = field.IsRepeated ? -1 : singularBits++;
+                if (bit >= 64) throw new InvalidOperationException($"{descriptor.FullName} has more than 64 singular message fields.");
                 spec.Fields.Add(field.FieldNumber, new FieldSpec(field.Name, For(field.MessageType, built), bit));
             }
             return spec;
         }
     }
 
-    private sealed record FieldSpec(string Name, MessageSpec Message, int OneofBit);
+    private sealed record FieldSpec(string Name, MessageSpec Message, int SingularBit);
 }

@@ -39,6 +39,19 @@ public sealed class UntrustedInputCostTests
         AssertLoadsWithinBudget(HostileModels.LongGraphNameManyInitializers(FileBytes));
 
     [TestMethod]
+    public void Load_ManyEmptyNodes_AllocationStaysWithinFuzzFactor()
+    {
+        // The floor of any per-byte bound: 2 bytes per node in the file, a few hundred in protobuf's objects.
+        byte[] bytes = HostileModels.ManyEmptyNodes(FileBytes);
+        var cost = LoadCost.Measure(() => OnnxModel.Load(bytes));
+        Console.WriteLine($"{bytes.Length:N0} bytes of empty nodes: {cost} ({cost.Ratio(bytes.Length):F1}× the file)");
+
+        Assert.IsNull(cost.Error, cost.ToString());
+        Assert.IsLessThan(new FuzzOptions().AllocationFactor * bytes.Length, cost.AllocatedBytes, cost.ToString());
+        Assert.IsLessThan(TimeBudget, cost.Elapsed, cost.ToString());
+    }
+
+    [TestMethod]
     public void Load_InvalidTensorAmongManyAttributes_MessageStillNamesNodeAndAttribute()
     {
         // Descriptions are built only on failure, and then in full.
@@ -77,29 +90,40 @@ public sealed class UntrustedInputCostTests
     }
 
     [TestMethod]
-    public void Load_DifferentOneofMembersOnce_Loads()
+    public void Load_TruncatedFileOfRepeats_RejectedInBoundedCost()
     {
-        // The rule is about one member repeated; a value type set once, even after another member, is protobuf's last-wins.
-        var model = new TestModelBuilder().Input("X", 2).Node("Relu", ["X"], ["Y"], "relu").Output("Y", 2).Build();
-        byte[] sequence = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Input[0].Type.Clone() } }.ToByteArray();
-        byte[] tensor = model.Graph.Input[0].Type.ToByteArray();
-        model.Graph.Input[0].Type = TypeProto.Parser.ParseFrom([.. sequence, .. tensor]);
+        // Found by the fuzzer: cut short, the graph's length runs past the end; the parser still reads the fields that
+        // are there before failing, so the walk before it must check them too rather than stop at the bad length.
+        byte[] whole = HostileModels.RepeatedValueInfoType(FileBytes);
+        byte[] bytes = whole[..^3];
+        var cost = LoadCost.Measure(() => OnnxModel.Load(bytes));
 
-        Assert.AreEqual(TypeProto.ValueOneofCase.TensorType, OnnxModel.Load(model.ToByteArray()).Graph.Input[0].Type.ValueCase);
+        AssertWithinBudget(cost, bytes.Length, "bytes");
+        Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
     }
 
     [TestMethod]
-    public void Load_NonOneofMessageFieldRepeated_MergesAndLoads()
+    public void Load_SingularMessageFieldRepeated_RejectedNamingField()
     {
-        // graph (a plain optional message) twice: protobuf merges in place, which costs nothing extra.
+        // graph twice: protobuf would merge the two (the idiom of concatenated messages), which no ONNX writer relies on.
         var first = new TestModelBuilder().Input("X", 2).Build();
         var second = new ModelProto { Graph = new GraphProto() };
         second.Graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu", Input = { "X" }, Output = { "Y" } });
 
-        var model = OnnxModel.Load([.. first.ToByteArray(), .. second.ToByteArray()]);
+        AssertInvalid.Bytes([.. first.ToByteArray(), .. second.ToByteArray()], "field 'graph' of onnx.ModelProto appears more than once");
+    }
 
-        Assert.HasCount(1, model.Graph.Input);
-        Assert.HasCount(1, model.Graph.Node);
+    [TestMethod]
+    public void Load_EnclosingFieldRepeatedAroundOneofMember_RejectedInBoundedCost()
+    {
+        // Found by the fuzzer: ValueInfoProto.type repeated, tensor_type once in each; merged in place, the repeats
+        // met in one TypeProto and its tensor_type was copied on every repeat. Rejected at the enclosing field.
+        byte[] bytes = HostileModels.RepeatedValueInfoType(FileBytes);
+        var cost = LoadCost.Measure(() => OnnxModel.Load(bytes));
+
+        AssertWithinBudget(cost, bytes.Length, "bytes");
+        var ex = Assert.IsInstanceOfType<InvalidDataException>(cost.Error, cost.ToString());
+        Assert.Contains("field 'type' of onnx.ValueInfoProto appears more than once", ex.Message);
     }
 
     [TestMethod]

@@ -22,7 +22,35 @@ public static class HostileModels
         yield return ("long graph name, many initializers", LongGraphNameManyInitializers(bytes));
         yield return ("repeated oneof member (tensor_type)", RepeatedTensorType(bytes));
         yield return ("repeated oneof member with unknown fields", RepeatedTensorTypeWithUnknownFields(bytes));
+        yield return ("repeated type around a oneof member", RepeatedValueInfoType(bytes));
         yield return ($"subgraphs nested {OnnxModel.MaxSubgraphDepth + 1} deep", NestedSubgraphs(OnnxModel.MaxSubgraphDepth + 1));
+        yield return ("many empty nodes", ManyEmptyNodes(bytes));
+    }
+
+    /// <summary>
+    /// A graph of nothing but empty nodes (2 bytes each in the file): the most objects per byte protobuf's object
+    /// model makes, so the floor of any allocation bound per byte. Valid: a node need not read or write anything.
+    /// </summary>
+    public static byte[] ManyEmptyNodes(int bytes)
+    {
+        var model = Skeleton("empty nodes");
+        int count = Math.Max(0, (bytes - model.CalculateSize() - 8) / 2);
+        for (int i = 0; i < count; i++) model.Graph.Node.Add(new NodeProto());
+        return model.ToByteArray();
+    }
+
+    /// <summary>A Gemm model whose 48-byte weight W [4, 3] is stored externally at <paramref name="location"/>, offset 0.</summary>
+    public static byte[] ExternalWeight(string location)
+    {
+        var model = Skeleton("external");
+        var w = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4, 3 }, DataLocation = TensorProto.Types.DataLocation.External };
+        w.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+        w.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = "0" });
+        w.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = "48" });
+        model.Graph.Initializer.Add(w);
+        model.Graph.Node.Add(new NodeProto { OpType = "Gemm", Name = "fc", Input = { "X", "W" }, Output = { "Y" } });
+        model.Graph.Output.Add(FloatInput("Y"));
+        return model.ToByteArray();
     }
 
     /// <summary>
@@ -68,6 +96,20 @@ public static class HostileModels
 
     /// <summary>The same with the growth in unknown fields of the repeated member (which merging copies as well).</summary>
     public static byte[] RepeatedTensorTypeWithUnknownFields(int bytes) => RepeatedOneofMember(bytes, unknownFields: true);
+
+    /// <summary>
+    /// A graph input whose <c>type</c> (a plain singular field) repeats, each with tensor_type once and one more
+    /// dimension: protobuf merges the repeats in place into one TypeProto, where tensor_type is then repeated and
+    /// copied on every merge. Found by the fuzzer once only oneof members were refused.
+    /// </summary>
+    public static byte[] RepeatedValueInfoType(int bytes)
+    {
+        byte[] repeat = Field(2, Field(1, [0x12, 0x04, 0x0A, 0x02, 0x08, 0x01])); // type { tensor_type { shape { dim { dim_value: 1 } } } }
+        var input = new List<byte>(Field(1, "X"u8.ToArray()));
+        while (input.Count + repeat.Length <= bytes - 64) input.AddRange(repeat);
+        byte[] graph = [.. Field(2, "repeat"u8.ToArray()), .. Field(11, [.. input])];
+        return [0x08, 0x08, .. Field(7, graph)];
+    }
 
     /// <summary>If nodes nested <paramref name="depth"/> levels deep in their then-branches, each reading X and cond from the outermost graph.</summary>
     public static byte[] NestedSubgraphs(int depth)
