@@ -25,6 +25,7 @@ public static class HostileModels
         yield return ("repeated type around a oneof member", RepeatedValueInfoType(bytes));
         yield return ($"subgraphs nested {OnnxModel.MaxSubgraphDepth + 1} deep", NestedSubgraphs(OnnxModel.MaxSubgraphDepth + 1));
         yield return ("many empty nodes", ManyEmptyNodes(bytes));
+        yield return ("many empty tensors", ManyEmptyTensors(bytes));
     }
 
     /// <summary>
@@ -36,6 +37,20 @@ public static class HostileModels
         var model = Skeleton("empty nodes");
         int count = Math.Max(0, (bytes - model.CalculateSize() - 8) / 2);
         for (int i = 0; i < count; i++) model.Graph.Node.Add(new NodeProto());
+        return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// One attribute holding nothing but empty tensors (2 bytes each): TensorProto is the message with the most
+    /// repeated fields, so the most bytes of objects per byte of file. Rejected (an empty tensor promises one element).
+    /// </summary>
+    public static byte[] ManyEmptyTensors(int bytes)
+    {
+        var model = Skeleton("empty tensors");
+        var attribute = new AttributeProto { Name = "t", Type = AttributeProto.Types.AttributeType.Tensors };
+        model.Graph.Node.Add(new NodeProto { OpType = "Identity", Input = { "X" }, Output = { "Y" }, Attribute = { attribute } });
+        int count = Math.Max(0, (bytes - model.CalculateSize() - 16) / 2);
+        for (int i = 0; i < count; i++) attribute.Tensors.Add(new TensorProto());
         return model.ToByteArray();
     }
 
