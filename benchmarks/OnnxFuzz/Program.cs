@@ -2,6 +2,8 @@
 //
 //   dotnet run --project benchmarks/OnnxFuzz -c Release [-- --inputs 100000] [--seconds 7200] [--seed 1]
 //       [--data /usr/share/libonnx-testdata/data] [--markdown FILE] [--findings FOLDER]
+//   dotnet run --project benchmarks/OnnxFuzz -c Release -- --hostile 65536,131072 [--only NAME]
+//       (instead: what each of the hostile files costs to load at those sizes, from bytes and from a file; a table)
 //
 // benchmarks/run-all.sh onnx-fuzz runs it and puts its section in benchmarks/results/onnx-fuzz.md and BENCHMARKS.md.
 // Progress goes to stderr every 10,000 inputs; the Markdown section to --markdown (else stdout). Inputs that broke a
@@ -18,7 +20,7 @@ using Microsoft.ML.Pruning.Onnx.Tests.Fuzzing;
 
 int inputs = 100_000, seconds = 7200, seed = 1;
 string data = "/usr/share/libonnx-testdata/data";
-string? markdown = null, findingsFolder = null;
+string? markdown = null, findingsFolder = null, hostile = null, only = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,9 +31,12 @@ for (int i = 0; i < args.Length; i++)
         case "--data": data = args[++i]; break;
         case "--markdown": markdown = args[++i]; break;
         case "--findings": findingsFolder = args[++i]; break;
+        case "--hostile": hostile = args[++i]; break;
+        case "--only": only = args[++i]; break;
         default: Console.Error.WriteLine($"Unknown option '{args[i]}'."); return 2;
     }
 }
+if (hostile is not null) return Hostile(hostile, only);
 if (!Directory.Exists(data))
 {
     Console.Error.WriteLine($"ONNX backend test data not found at {data}; apt-get install libonnx-testdata, or pass --data.");
@@ -87,6 +92,34 @@ if (markdown is null) Console.Write(text);
 else File.WriteAllText(markdown, text.ToString());
 Console.Error.WriteLine(report.Summary());
 return report.FindingCount == 0 ? 0 : 1;
+
+static int Hostile(string sizes, string? only)
+{
+    Console.WriteLine("| file | bytes | from | time | allocated | × file | outcome |");
+    Console.WriteLine("|:--|--:|:--|--:|--:|--:|:--|");
+    string folder = Path.Combine(Path.GetTempPath(), $"onnx-hostile-{Environment.ProcessId}");
+    Directory.CreateDirectory(folder);
+    try
+    {
+        foreach (int size in sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
+            foreach (var (name, bytes) in HostileModels.All(size))
+            {
+                if (only is not null && !name.Contains(only, StringComparison.Ordinal)) continue;
+                string path = Path.Combine(folder, "model.onnx");
+                File.WriteAllBytes(path, bytes);
+                foreach (var (via, load) in new (string, Func<Microsoft.ML.Pruning.Onnx.OnnxModel>)[]
+                         { ("bytes", () => Microsoft.ML.Pruning.Onnx.OnnxModel.Load(bytes)), ("file", () => Microsoft.ML.Pruning.Onnx.OnnxModel.Load(path)) })
+                {
+                    GC.Collect();
+                    var cost = LoadCost.Measure(load);
+                    string outcome = cost.Error is null ? "loaded" : $"{cost.Error.GetType().Name}: {LoadCost.Shorten(cost.Error.Message)[..Math.Min(90, LoadCost.Shorten(cost.Error.Message).Length)]}";
+                    Console.WriteLine($"| {name} | {bytes.Length:N0} | {via} | {cost.Elapsed.TotalMilliseconds:F0} ms | {cost.AllocatedBytes / 1048576.0:F1} MiB | {cost.Ratio(bytes.Length):F1} | {outcome.Replace("|", "/")} |");
+                }
+            }
+    }
+    finally { Directory.Delete(folder, recursive: true); }
+    return 0;
+}
 
 static string Git(string arguments)
 {

@@ -91,6 +91,7 @@ public sealed class UntrustedInputCostTests
     [TestMethod]
     public void Load_OneofMemberRepeatedWithUnknownFields_RejectedInBoundedCost()
     {
+        // Not quadratic before the guard (unknown fields merge without copies), but a repeat all the same.
         byte[] bytes = HostileModels.RepeatedTensorTypeWithUnknownFields(FileBytes);
         var cost = LoadCost.Measure(() => OnnxModel.Load(bytes));
 

@@ -109,7 +109,10 @@ public static class HostileModels
     /// </summary>
     public static byte[] RepeatedTensorType(int bytes) => RepeatedOneofMember(bytes, unknownFields: false);
 
-    /// <summary>The same with the growth in unknown fields of the repeated member (which merging copies as well).</summary>
+    /// <summary>
+    /// The same repeats carrying an unknown field instead of a dimension. Merging keeps unknown fields without copying
+    /// them again, so this one was linear (93× its size) before the guard; it is refused like any repeat.
+    /// </summary>
     public static byte[] RepeatedTensorTypeWithUnknownFields(int bytes) => RepeatedOneofMember(bytes, unknownFields: true);
 
     /// <summary>
