@@ -20,12 +20,27 @@ internal sealed class ExternalDataReader
 {
     private const int MaxSymbolicLinkHops = 40;
 
+    /// <summary>Longest path accepted (Linux's PATH_MAX; longer ones could not be opened anyway).</summary>
+    private const int MaxPathLength = 4096;
+
+    /// <summary>
+    /// Most components a location may have ("data/w.bin" has two). Each is checked for a symbolic link with a path
+    /// as long as the location, so a deep location would cost its length times its depth.
+    /// </summary>
+    internal const int MaxLocationComponents = 32;
+
     private readonly string _modelPath;
     private readonly string _folder;
     private string? _realFolder;
 
     /// <summary>Per external file (by device and inode where the OS has them, else by real path): bytes read so far, whole-file SHA-1 once computed.</summary>
     private readonly Dictionary<object, (long BytesRead, string? FileSha1)> _files = [];
+
+    /// <summary>
+    /// Real paths of the folders of locations resolved so far (null: through too many links), so that the folders
+    /// along a location are checked for links once per load, not once per tensor.
+    /// </summary>
+    private readonly Dictionary<string, string?> _realDirectories = new(StringComparer.Ordinal);
 
     private ExternalDataReader(string modelPath, string folder)
     {
@@ -77,12 +92,22 @@ internal sealed class ExternalDataReader
         string path = Path.GetFullPath(Path.Combine(_folder, location)); // folds '..' segments
         if (!IsInside(path, _folder))
             throw Fail(tensor, context, $"has external data location '{location}', which leaves the model's folder '{_folder}'");
+        if (path.Length > MaxPathLength)
+            throw Fail(tensor, context, $"has an external data location of {location.Length} characters; paths of at most {MaxPathLength} are accepted");
+        string relative = path[(Path.EndsInDirectorySeparator(_folder) ? _folder.Length : _folder.Length + 1)..];
+        int components = relative.AsSpan().Count(Path.DirectorySeparatorChar) + 1;
+        if (components > MaxLocationComponents)
+            throw Fail(tensor, context, $"has external data location '{location}' of {components} path components; at most {MaxLocationComponents} are accepted");
 
         try
         {
             string realFolder = RealFolder();
-            string realPath = RealPath(path)
-                ?? throw Fail(tensor, context, $"has external data location '{location}', which passes more than {MaxSymbolicLinkHops} symbolic links (a loop?)");
+            string directory = Path.GetDirectoryName(relative) ?? "";
+            if (!_realDirectories.TryGetValue(directory, out string? realDirectory))
+                _realDirectories[directory] = realDirectory = directory.Length == 0 ? realFolder : RealPathUnder(realFolder, directory);
+            string? realPath = realDirectory is null ? null : RealPathUnder(realDirectory, Path.GetFileName(relative));
+            if (realPath is null)
+                throw Fail(tensor, context, $"has external data location '{location}', which passes more than {MaxSymbolicLinkHops} symbolic links (a loop?)");
             if (!IsInside(realPath, realFolder))
                 throw Fail(tensor, context, $"has external data location '{location}', which resolves through a symbolic link to '{realPath}', outside the model's folder '{_folder}'");
 
@@ -192,23 +217,43 @@ internal sealed class ExternalDataReader
     internal static string? RealPath(string fullPath)
     {
         int hops = 0;
-        return RealPath(Path.GetFullPath(fullPath), ref hops);
+        fullPath = Path.GetFullPath(fullPath);
+        string root = Path.GetPathRoot(fullPath) ?? "";
+        return RealPath(root, fullPath[root.Length..], ref hops);
     }
 
-    private static string? RealPath(string fullPath, ref int hops)
+    /// <summary>
+    /// <see cref="RealPath(string)"/> of <paramref name="realFolder"/>/<paramref name="relative"/>, walking only the
+    /// relative part: the folder is resolved already.
+    /// </summary>
+    private static string? RealPathUnder(string realFolder, string relative)
     {
-        string root = Path.GetPathRoot(fullPath) ?? "";
-        string current = root;
-        foreach (string part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        int hops = 0;
+        return RealPath(realFolder, relative, ref hops);
+    }
+
+    /// <summary>
+    /// Resolves the components of <paramref name="rest"/> one by one below <paramref name="current"/>, a real path.
+    /// Below a component that does not exist nothing can be a link: the rest is appended as it is (a link's target
+    /// can be a long path, and checking each of its components costs its length).
+    /// </summary>
+    private static string? RealPath(string current, string rest, ref int hops)
+    {
+        string[] parts = rest.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
         {
-            string? next = Path.Combine(current, part);
+            string? next = Path.Combine(current, parts[i]);
             string? target = new FileInfo(next).LinkTarget;
             if (target is not null)
             {
                 if (++hops > MaxSymbolicLinkHops) return null;
-                next = RealPath(Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target)), ref hops);
+                string full = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+                string root = Path.GetPathRoot(full) ?? "";
+                next = RealPath(root, full[root.Length..], ref hops);
                 if (next is null) return null;
             }
+            else if (i < parts.Length - 1 && !Directory.Exists(next))
+                return Path.Join(next, string.Join(Path.DirectorySeparatorChar, parts, i + 1, parts.Length - i - 1));
             current = next;
         }
         return current;

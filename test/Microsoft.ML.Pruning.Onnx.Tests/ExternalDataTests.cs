@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
@@ -234,6 +235,37 @@ public sealed class ExternalDataTests
         string path = WriteModel(folder, "a.bin");
 
         AssertInvalid.File(path, "'W'", "'a.bin'", "symbolic links", path);
+    }
+
+    [TestMethod]
+    public void Load_LocationWithTooManyComponents_ThrowsNamingLimit()
+    {
+        using var folder = new TempFolder();
+        string location = string.Concat(Enumerable.Repeat("d/", ExternalDataReader.MaxLocationComponents)) + "w.bin";
+        string path = WriteModel(folder, location);
+
+        AssertInvalid.File(path, "'W'", $"{ExternalDataReader.MaxLocationComponents + 1} path components", $"at most {ExternalDataReader.MaxLocationComponents}");
+    }
+
+    [TestMethod]
+    public void Load_LocationThroughSubfoldersAtTheLimit_Loads()
+    {
+        using var folder = new TempFolder();
+        string directory = string.Join('/', Enumerable.Repeat("d", ExternalDataReader.MaxLocationComponents - 1));
+        Directory.CreateDirectory(folder.File(directory));
+        File.WriteAllBytes(folder.File(directory + "/w.bin"), RawBytes(Weights));
+        string path = WriteModel(folder, directory + "/w.bin");
+
+        Assert.HasCount(12, OnnxTensor.ToFloatArray(OnnxModel.Load(path).GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Load_LocationTooLong_ThrowsNamingLimit()
+    {
+        using var folder = new TempFolder();
+        string path = WriteModel(folder, new string('w', 5000) + ".bin");
+
+        AssertInvalid.File(path, "'W'", "5004 characters", "at most 4096");
     }
 
     [TestMethod]

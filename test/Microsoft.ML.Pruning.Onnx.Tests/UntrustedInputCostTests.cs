@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Google.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Tests.Fuzzing;
@@ -171,8 +172,26 @@ public sealed class UntrustedInputCostTests
         Assert.IsNull(cost.Error, cost.ToString());
     }
 
+    [TestMethod]
+    public void Load_ManyTensorsInDeepExistingFolders_LoadsInBoundedCost()
+    {
+        // 31 nested folders with 100-character names (a 3 KB path), 250 tensors in files there: checked for links
+        // tensor by tensor, each folder along the way cost a path as long as the location, ~1 MB per tensor.
+        using var folder = new TempFolder();
+        string directory = string.Join('/', Enumerable.Range(0, ExternalDataReader.MaxLocationComponents - 1).Select(i => $"{i:D2}{new string('d', 98)}"));
+        Directory.CreateDirectory(folder.File(directory));
+        const int tensors = 250;
+        for (int i = 0; i < tensors; i++) File.WriteAllBytes(folder.File($"{directory}/w{i}.bin"), new byte[4]);
+        string path = ExternalModel(folder, tensors, i => (0, 1), checksum: null, location: i => $"{directory}/w{i}.bin");
+
+        var cost = LoadCost.Measure(() => OnnxModel.Load(path));
+
+        AssertWithinBudget(cost, new FileInfo(path).Length + tensors * 4, "file and its external data");
+        Assert.IsNull(cost.Error, cost.ToString());
+    }
+
     /// <summary>A model of <paramref name="count"/> FLOAT initializers t0, t1, … stored in w.bin at (offset, floats) each.</summary>
-    private static string ExternalModel(TempFolder folder, int count, Func<int, (long Offset, int Floats)> range, string? checksum)
+    private static string ExternalModel(TempFolder folder, int count, Func<int, (long Offset, int Floats)> range, string? checksum, Func<int, string>? location = null)
     {
         var model = new TestModelBuilder().Input("X", 1).Node("Relu", ["X"], ["Y"], "relu").Output("Y", 1).Build();
         for (int i = 0; i < count; i++)
@@ -180,7 +199,7 @@ public sealed class UntrustedInputCostTests
             var (offset, floats) = range(i);
             var tensor = new TensorProto { Name = $"t{i}", DataType = (int)TensorProto.Types.DataType.Float, Dims = { floats } };
             tensor.DataLocation = TensorProto.Types.DataLocation.External;
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "w.bin" });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location?.Invoke(i) ?? "w.bin" });
             tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (floats * 4L).ToString(System.Globalization.CultureInfo.InvariantCulture) });
             if (checksum is not null) tensor.ExternalData.Add(new StringStringEntryProto { Key = "checksum", Value = checksum });
