@@ -127,7 +127,21 @@ internal static partial class RegularFile
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int LinuxStatx(int directory, string path, int flags, uint mask, out Statx result);
 
-    private static Opened OpenLinux(string path, bool followFinalLink)
+    /// <summary>struct stat of the fstat system call on x64 and arm64 (the fallback where statx is missing or filtered).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct KernelStat
+    {
+        [FieldOffset(0)] public ulong Device;
+        [FieldOffset(8)] public ulong Inode;
+        [FieldOffset(16)] public uint ModeArm64;
+        [FieldOffset(24)] public uint ModeX64;
+        [FieldOffset(48)] public long Size;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long LinuxSyscall(long number, long fd, out KernelStat result);
+
+    private static Opened OpenLinux(string path, bool followFinalLink, bool statx = true)
     {
         int noFollow = followFinalLink ? 0 : RuntimeInformation.ProcessArchitecture switch
         {
@@ -139,11 +153,32 @@ internal static partial class RegularFile
         try
         {
             int fd = (int)handle.DangerousGetHandle();
-            if (LinuxStatx(fd, "", LinuxEmptyPath, StatxType | StatxMode | StatxIno | StatxSize, out var stat) != 0)
-                throw Error(Marshal.GetLastPInvokeError(), path);
-            var kind = KindOf(stat.Mode);
-            return new Opened(handle, kind, kind == FileKind.Regular ? checked((long)stat.Size) : 0,
-                ((ulong)stat.DevMajor << 32 | stat.DevMinor, stat.Inode));
+            int errno = 38; // ENOSYS
+            if (statx)
+            {
+                try
+                {
+                    if (LinuxStatx(fd, "", LinuxEmptyPath, StatxType | StatxMode | StatxIno | StatxSize, out var stat) == 0)
+                    {
+                        var kind = KindOf(stat.Mode);
+                        return new Opened(handle, kind, kind == FileKind.Regular ? checked((long)stat.Size) : 0,
+                            ((ulong)stat.DevMajor << 32 | stat.DevMinor, stat.Inode));
+                    }
+                    errno = Marshal.GetLastPInvokeError();
+                }
+                catch (EntryPointNotFoundException) { } // a C library older than statx (glibc 2.28)
+            }
+            // statx missing from the kernel (ENOSYS) or refused by a seccomp filter (EPERM): fstat, which every Linux has.
+            if (errno is not (38 or 1)) throw Error(errno, path);
+            (long number, bool x64) = RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 => (5L, true),
+                Architecture.Arm64 => (80L, false),
+                _ => throw Error(errno, path),
+            };
+            if (LinuxSyscall(number, fd, out var old) != 0) throw Error(Marshal.GetLastPInvokeError(), path);
+            var oldKind = KindOf(x64 ? old.ModeX64 : old.ModeArm64);
+            return new Opened(handle, oldKind, oldKind == FileKind.Regular ? old.Size : 0, (old.Device, old.Inode));
         }
         catch
         {
@@ -151,6 +186,9 @@ internal static partial class RegularFile
             throw;
         }
     }
+
+    /// <summary>For tests: the open with the fstat fallback that Linux systems without statx take.</summary>
+    internal static Opened OpenLinuxWithoutStatx(string path) => OpenLinux(path, followFinalLink: true, statx: false);
 
     // ---- macOS: struct stat with 64-bit inodes (the only one on arm64; fstat$INODE64 on x64).
 

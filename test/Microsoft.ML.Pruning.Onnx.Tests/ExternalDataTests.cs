@@ -280,6 +280,32 @@ public sealed class ExternalDataTests
     }
 
     [TestMethod]
+    public void Load_ExternalDataHardLinkedFromOutsideFolder_IsReadAsDocumented()
+    {
+        // The documented limit (docs/SECURITY.md): a hard link is a regular file inside the folder; its path cannot tell.
+        using var outside = new TempFolder();
+        using var folder = new TempFolder();
+        string secret = Path.Combine(outside.Path, "secret.bin");
+        File.WriteAllBytes(secret, RawBytes(Weights));
+        UnixFiles.HardLink(secret, folder.File("w.bin"));
+        string path = WriteModel(folder, "w.bin");
+
+        CollectionAssert.AreEqual(Weights, OnnxTensor.ToFloatArray(OnnxModel.Load(path).GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Load_TwoTensorsReadingTheSameBytesThroughAHardLink_ThrowsNamingSecondTensor()
+    {
+        // The bytes-read budget counts by file identity, so another name for the same file does not reset it.
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("w.bin"), RawBytes(Weights));
+        UnixFiles.HardLink(folder.File("w.bin"), folder.File("v.bin"));
+        string path = WriteTwoTensorModel(folder, ("w.bin", "0"), ("v.bin", "0"));
+
+        AssertInvalid.File(path, "'V'", "'v.bin'", "may not share external data bytes");
+    }
+
+    [TestMethod]
     public void Load_TwoTensorsReadingDisjointRangesOfOneFile_Loads()
     {
         using var folder = new TempFolder();

@@ -13,6 +13,18 @@ internal static partial class UnixFiles
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int MkFifo(string path, uint mode);
 
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
+
+    /// <summary>A hard link at <paramref name="created"/> to <paramref name="existing"/> (same file system); Inconclusive where refused.</summary>
+    public static void HardLink(string existing, string created)
+    {
+        if (OperatingSystem.IsWindows())
+            Assert.Inconclusive("Hard links are made differently on Windows.");
+        if (Link(existing, created) != 0)
+            Assert.Inconclusive($"link '{created}' → '{existing}' failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    }
+
     public static void MakeFifo(string path)
     {
         if (OperatingSystem.IsWindows())
