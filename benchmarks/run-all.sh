@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all seven, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput
+#   benchmarks/run-all.sh                        # all eight, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput, onnx-fuzz
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
 #   benchmarks/run-all.sh --regenerate           # runs nothing; only rebuilds BENCHMARKS.md (e.g. after editing notes.md)
-#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS)
+#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS, ONNX_FUZZ_ARGS)
 #
-# quickstart is the README's first command (samples/QuickStart) with its output kept verbatim.
+# quickstart is the README's first command (samples/QuickStart) with its output kept verbatim. onnx-fuzz is the long run of
+# the OnnxModel.Load fuzzer (benchmarks/OnnxFuzz: 100,000 inputs by default, ~5-10 minutes; ONNX_FUZZ_ARGS="--inputs 1000000").
 # Each benchmark writes its section to benchmarks/results/<name>.md (kept in git) and its progress to
 # benchmarks/results/<name>.log (ignored). BENCHMARKS.md = benchmarks/intro.md + the sections + benchmarks/notes.md.
 # lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~40 (most of it the python peer); run the script in the background if your shell has a time limit:
@@ -16,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
-all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput)
+all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput onnx-fuzz)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 [ "${selected[*]}" = "--regenerate" ] && selected=()
@@ -65,6 +66,16 @@ for name in "${selected[@]+"${selected[@]}"}"; do
       rm -f "$results/$name.out"
     else
       echo "$name failed; see $results/$name.log" >&2
+      tail -n 20 "$results/$name.log" >&2
+      status=1
+    fi
+  elif [ "$name" = onnx-fuzz ]; then
+    # Its own console app (the fuzzer is the test project's, compiled in); a run with findings keeps the previous section.
+    if dotnet run --project benchmarks/OnnxFuzz -c Release -- "${extra[@]}" --markdown "$results/$name.md.new" > "$results/$name.log" 2>&1; then
+      mv "$results/$name.md.new" "$results/$name.md"
+    else
+      rm -f "$results/$name.md.new"
+      echo "$name failed or found inputs that break the loader's promises; see $results/$name.log" >&2
       tail -n 20 "$results/$name.log" >&2
       status=1
     fi

@@ -7,25 +7,39 @@ namespace Microsoft.ML.Pruning.Onnx;
 /// <summary>Visits the parts of a model that nest: subgraphs in node attributes, functions, training graphs.</summary>
 internal static class GraphWalker
 {
+    /// <summary>Called for each tensor with where it sits (as references; described only if a message needs it).</summary>
+    public delegate void TensorVisitor(TensorProto tensor, in TensorPosition position);
+
     /// <summary>
-    /// Every <see cref="TensorProto"/> in the model, with a short description of where it sits: initializers,
-    /// sparse initializers (values and indices), and tensors in node attributes, at any subgraph depth, in
-    /// functions and in training-info graphs.
+    /// Visits every <see cref="TensorProto"/> in the model: initializers, sparse initializers (values and
+    /// indices), and tensors in node attributes, at any subgraph depth, in functions and in training-info graphs.
+    /// Allocates one small place per graph and nothing per tensor.
     /// </summary>
-    public static List<(TensorProto Tensor, string Where)> AllTensors(ModelProto model)
+    /// <param name="model">The model.</param>
+    /// <param name="source">What the model is, for messages: "ONNX file '/m.onnx'".</param>
+    /// <param name="visit">Called for each tensor.</param>
+    /// <exception cref="InvalidDataException">Subgraphs nest deeper than <see cref="OnnxModel.MaxSubgraphDepth"/>; the message names the subgraph and <paramref name="source"/>.</exception>
+    public static void ForEachTensor(ModelProto model, string source, TensorVisitor visit)
     {
-        var found = new List<(TensorProto, string)>();
-        if (model.Graph is not null) AddGraph(model.Graph, found, 0);
-        foreach (var function in model.Functions)
-            foreach (var node in function.Node)
-                AddNode(node, $"function '{function.Name}'", found, 0);
-        foreach (var training in model.TrainingInfo)
+        if (model.Graph is not null) VisitGraph(model.Graph, GraphPlace.Main(model.Graph), source, visit);
+        foreach (var function in model.Functions.Each())
         {
-            if (training.Initialization is not null) AddGraph(training.Initialization, found, 0);
-            if (training.Algorithm is not null) AddGraph(training.Algorithm, found, 0);
+            var place = GraphPlace.Function(function);
+            for (int i = 0; i < function.Node.Count; i++)
+                VisitNode(function.Node[i], i, place, source, visit);
         }
-        return found;
+        foreach (var training in model.TrainingInfo.Each())
+        {
+            if (training.Initialization is not null)
+                VisitGraph(training.Initialization, GraphPlace.Named("training initialization graph", training.Initialization), source, visit);
+            if (training.Algorithm is not null)
+                VisitGraph(training.Algorithm, GraphPlace.Named("training algorithm graph", training.Algorithm), source, visit);
+        }
     }
+
+    /// <summary>Visits every tensor of one graph and its subgraphs (see <see cref="ForEachTensor(ModelProto, string, TensorVisitor)"/>).</summary>
+    public static void ForEachTensor(GraphProto graph, GraphPlace place, string source, TensorVisitor visit) =>
+        VisitGraph(graph, place, source, visit);
 
     /// <summary>
     /// Whether a subgraph reads <paramref name="name"/> from its enclosing scope: a node input or a graph
@@ -35,60 +49,68 @@ internal static class GraphWalker
     {
         CheckDepth(depth, graph);
         if (DefinesLocally(graph, name)) return false;
-        foreach (var node in graph.Node)
+        foreach (var node in graph.Node.Each())
         {
-            foreach (string input in node.Input)
+            foreach (string input in node.Input.Each())
                 if (input == name) return true;
-            foreach (var attribute in node.Attribute)
+            foreach (var attribute in node.Attribute.Each())
             {
                 if (attribute.G is not null && ReadsFromOuterScope(attribute.G, name, depth + 1)) return true;
-                foreach (var g in attribute.Graphs)
+                foreach (var g in attribute.Graphs.Each())
                     if (ReadsFromOuterScope(g, name, depth + 1)) return true;
             }
         }
-        foreach (var output in graph.Output)
+        foreach (var output in graph.Output.Each())
             if (output.Name == name) return true;
         return false;
     }
 
     private static bool DefinesLocally(GraphProto graph, string name)
     {
-        foreach (var input in graph.Input) if (input.Name == name) return true;
-        foreach (var init in graph.Initializer) if (init.Name == name) return true;
-        foreach (var sparse in graph.SparseInitializer) if (sparse.Values?.Name == name) return true;
-        foreach (var node in graph.Node)
-            foreach (string output in node.Output)
+        foreach (var input in graph.Input.Each()) if (input.Name == name) return true;
+        foreach (var init in graph.Initializer.Each()) if (init.Name == name) return true;
+        foreach (var sparse in graph.SparseInitializer.Each()) if (sparse.Values?.Name == name) return true;
+        foreach (var node in graph.Node.Each())
+            foreach (string output in node.Output.Each())
                 if (output == name) return true;
         return false;
     }
 
-    private static void AddGraph(GraphProto graph, List<(TensorProto, string)> found, int depth)
+    private static void VisitGraph(GraphProto graph, GraphPlace place, string source, TensorVisitor visit)
     {
-        CheckDepth(depth, graph);
-        string where = $"graph '{graph.Name}'";
-        foreach (var init in graph.Initializer) found.Add((init, $"initializer of {where}"));
-        foreach (var sparse in graph.SparseInitializer) AddSparse(sparse, $"sparse initializer of {where}", found);
-        foreach (var node in graph.Node) AddNode(node, where, found, depth);
+        CheckDepth(place, source);
+        foreach (var init in graph.Initializer.Each()) visit(init, new TensorPosition(place, null, -1, null, sparse: false, source));
+        foreach (var sparse in graph.SparseInitializer.Each()) VisitSparse(sparse, new TensorPosition(place, null, -1, null, sparse: true, source), visit);
+        for (int i = 0; i < graph.Node.Count; i++) VisitNode(graph.Node[i], i, place, source, visit);
     }
 
-    private static void AddNode(NodeProto node, string where, List<(TensorProto, string)> found, int depth)
+    private static void VisitNode(NodeProto node, int index, GraphPlace graph, string source, TensorVisitor visit)
     {
-        foreach (var attribute in node.Attribute)
+        foreach (var attribute in node.Attribute.Each())
         {
-            string place = $"attribute '{attribute.Name}' of node '{node.Name}' ({node.OpType}) in {where}";
-            if (attribute.T is not null) found.Add((attribute.T, place));
-            foreach (var t in attribute.Tensors) found.Add((t, place));
-            if (attribute.SparseTensor is not null) AddSparse(attribute.SparseTensor, place, found);
-            foreach (var s in attribute.SparseTensors) AddSparse(s, place, found);
-            if (attribute.G is not null) AddGraph(attribute.G, found, depth + 1);
-            foreach (var g in attribute.Graphs) AddGraph(g, found, depth + 1);
+            var position = new TensorPosition(graph, node, index, attribute, sparse: false, source);
+            if (attribute.T is not null) visit(attribute.T, position);
+            foreach (var t in attribute.Tensors.Each()) visit(t, position);
+            if (attribute.SparseTensor is not null) VisitSparse(attribute.SparseTensor, position, visit);
+            foreach (var s in attribute.SparseTensors.Each()) VisitSparse(s, position, visit);
+            if (attribute.G is not null) VisitGraph(attribute.G, graph.Subgraph(attribute.G, attribute, node, index), source, visit);
+            foreach (var g in attribute.Graphs.Each()) VisitGraph(g, graph.Subgraph(g, attribute, node, index), source, visit);
         }
     }
 
-    private static void AddSparse(SparseTensorProto sparse, string where, List<(TensorProto, string)> found)
+    private static void VisitSparse(SparseTensorProto sparse, in TensorPosition position, TensorVisitor visit)
     {
-        if (sparse.Values is not null) found.Add((sparse.Values, where));
-        if (sparse.Indices is not null) found.Add((sparse.Indices, where));
+        if (sparse.Values is not null) visit(sparse.Values, position);
+        if (sparse.Indices is not null) visit(sparse.Indices, position);
+    }
+
+    /// <summary>Rejects a graph nested deeper than <see cref="OnnxModel.MaxSubgraphDepth"/>, naming it and the source.</summary>
+    internal static void CheckDepth(GraphPlace place, string source)
+    {
+        int depth = place.Depth;
+        if (depth > OnnxModel.MaxSubgraphDepth)
+            throw new InvalidDataException(
+                $"Invalid {source}: {place} is nested {depth} subgraphs deep; at most {OnnxModel.MaxSubgraphDepth} levels are accepted.");
     }
 
     private static void CheckDepth(int depth, GraphProto graph)

@@ -69,14 +69,37 @@ public sealed partial class OnnxModel
     /// model's folder: absolute paths, <c>..</c> escapes and symbolic links resolving outside are rejected.
     /// </summary>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file or its external data is malformed; the message names the tensor, node or file.</exception>
+    /// <exception cref="InvalidDataException">The file or its external data is malformed, or one of them is not a regular file (a pipe or device); the message names the tensor, node or file.</exception>
+    /// <exception cref="IOException">The OS refused to read the model file itself.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to read the model file itself.</exception>
     public static OnnxModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
             throw new FileNotFoundException($"ONNX model file '{fullPath}' does not exist.", fullPath);
-        return Parse(File.ReadAllBytes(fullPath), $"ONNX file '{fullPath}'", fullPath);
+        return Parse(ReadModelFile(fullPath), $"ONNX file '{fullPath}'", fullPath);
+    }
+
+    /// <summary>The bytes of a regular file, as long as it was when opened; a pipe or device (which could block or never end) is refused.</summary>
+    private static byte[] ReadModelFile(string fullPath)
+    {
+        try
+        {
+            using var file = RegularFile.Open(fullPath, followFinalLink: true);
+            if (file.Kind != FileKind.Regular)
+                throw new InvalidDataException(
+                    $"ONNX file '{fullPath}' is {RegularFile.Describe(file.Kind)}, not a regular file; read other sources with OnnxModel.Load(Stream).");
+            if (file.Length > Array.MaxLength)
+                throw new InvalidDataException($"ONNX file '{fullPath}' has {file.Length} bytes, more than one array can hold.");
+            var bytes = new byte[file.Length];
+            int read = RegularFile.ReadAt(file.Handle, bytes, 0);
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new FileNotFoundException($"ONNX model file '{fullPath}' does not exist.", fullPath, ex);
+        }
     }
 
     /// <summary>A deep copy, independent of this model.</summary>
@@ -101,6 +124,7 @@ public sealed partial class OnnxModel
     private static OnnxModel Parse(byte[] bytes, string what, string? sourcePath)
     {
         ModelProto proto;
+        WireFormatGuard.Check(bytes, what); // before the parser: repeats it would merge in quadratic time
         try
         {
             using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), int.MaxValue, ProtobufRecursionLimit);

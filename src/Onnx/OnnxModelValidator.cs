@@ -33,13 +33,15 @@ internal sealed class OnnxModelValidator
         if (model.Graph is null)
             throw new InvalidDataException($"The {source} has no graph.");
         var validator = new OnnxModelValidator(source);
-        validator.ValidateGraph(model.Graph, $"graph '{model.Graph.Name}'", outer: null, depth: 0);
-        foreach (var function in model.Functions)
+        validator.ValidateGraph(model.Graph, GraphPlace.Main(model.Graph), outer: null);
+        foreach (var function in model.Functions.Each())
             validator.ValidateFunction(function);
-        foreach (var training in model.TrainingInfo)
+        foreach (var training in model.TrainingInfo.Each())
         {
-            if (training.Initialization is not null) validator.ValidateTensorsOf(training.Initialization, "training initialization graph");
-            if (training.Algorithm is not null) validator.ValidateTensorsOf(training.Algorithm, "training algorithm graph");
+            if (training.Initialization is not null)
+                validator.ValidateTensorsOf(training.Initialization, GraphPlace.Named("training initialization graph", training.Initialization));
+            if (training.Algorithm is not null)
+                validator.ValidateTensorsOf(training.Algorithm, GraphPlace.Named("training algorithm graph", training.Algorithm));
         }
     }
 
@@ -51,13 +53,12 @@ internal sealed class OnnxModelValidator
         public bool IsVisible(string name) => Defined.ContainsKey(name) || (parent?.IsVisible(name) ?? false);
     }
 
-    private void ValidateGraph(GraphProto graph, string label, Scope? outer, int depth)
+    private void ValidateGraph(GraphProto graph, GraphPlace label, Scope? outer)
     {
-        if (depth > OnnxModel.MaxSubgraphDepth)
-            throw Fail($"{label} is nested {depth} subgraphs deep; at most {OnnxModel.MaxSubgraphDepth} levels are accepted");
+        GraphWalker.CheckDepth(label, _source);
         var scope = new Scope(outer);
 
-        foreach (var input in graph.Input)
+        foreach (var input in graph.Input.Each())
         {
             if (string.IsNullOrEmpty(input.Name))
                 throw Fail($"{label} has a graph input with an empty name");
@@ -65,30 +66,30 @@ internal sealed class OnnxModelValidator
                 throw Fail($"{label} lists graph input '{input.Name}' twice");
         }
 
-        var initializers = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var init in graph.Initializer)
+        var initializers = graph.Initializer.Count + graph.SparseInitializer.Count == 0 ? null : new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var init in graph.Initializer.Each())
         {
             if (string.IsNullOrEmpty(init.Name))
                 throw Fail($"{label} has an initializer with an empty name");
-            if (!initializers.Add(init.Name))
+            if (!initializers!.Add(init.Name))
                 throw Fail($"{label} has duplicate initializer '{init.Name}'");
-            TensorValidator.Validate(init, $"initializer of {label} in {_source}");
+            TensorValidator.Validate(init, TensorPlace.Initializer(label, _source));
             scope.Defined.TryAdd(init.Name, Initializer); // a graph input of the same name is allowed: the initializer is its default
         }
-        foreach (var sparse in graph.SparseInitializer)
+        foreach (var sparse in graph.SparseInitializer.Each())
         {
-            OnnxSparseTensor.Validate(sparse, $"sparse initializer of {label} in {_source}");
+            OnnxSparseTensor.Validate(sparse, TensorPlace.SparseInitializer(label, _source));
             string name = sparse.Values!.Name;
             if (string.IsNullOrEmpty(name))
                 throw Fail($"{label} has a sparse initializer with an empty name");
-            if (!initializers.Add(name))
+            if (!initializers!.Add(name))
                 throw Fail($"{label} has duplicate initializer '{name}' (dense and sparse initializers share one namespace)");
             scope.Defined.TryAdd(name, SparseInitializer);
         }
 
-        ValidateNodes(graph.Node, label, scope, depth);
+        ValidateNodes(graph.Node, label, scope);
 
-        foreach (var output in graph.Output)
+        foreach (var output in graph.Output.Each())
         {
             if (string.IsNullOrEmpty(output.Name))
                 throw Fail($"{label} has a graph output with an empty name");
@@ -99,50 +100,51 @@ internal sealed class OnnxModelValidator
 
     private void ValidateFunction(FunctionProto function)
     {
-        string label = $"function '{function.Domain}.{function.Name}'";
+        var label = GraphPlace.Function(function);
         var scope = new Scope(null);
-        foreach (string input in function.Input)
+        foreach (string input in function.Input.Each())
             if (!string.IsNullOrEmpty(input) && !scope.Defined.TryAdd(input, GraphInput))
                 throw Fail($"{label} lists input '{input}' twice");
-        ValidateNodes(function.Node, label, scope, 0);
-        foreach (string output in function.Output)
+        ValidateNodes(function.Node, label, scope);
+        foreach (string output in function.Output.Each())
             if (!scope.IsVisible(output))
                 throw Fail($"{label} has output '{output}', which no node produces and which is not an input");
     }
 
-    private void ValidateTensorsOf(GraphProto graph, string label)
+    private void ValidateTensorsOf(GraphProto graph, GraphPlace label)
     {
-        var model = new ModelProto { Graph = graph };
-        foreach (var (tensor, where) in GraphWalker.AllTensors(model))
-            TensorValidator.Validate(tensor, $"{where}, {label} in {_source}");
-        foreach (var sparse in graph.SparseInitializer)
-            OnnxSparseTensor.Validate(sparse, $"sparse initializer of {label} in {_source}");
+        GraphWalker.ForEachTensor(graph, label, _source, (tensor, in position) => TensorValidator.Validate(tensor, position.ToPlace()));
+        foreach (var sparse in graph.SparseInitializer.Each())
+            OnnxSparseTensor.Validate(sparse, TensorPlace.SparseInitializer(label, _source));
     }
 
-    private void ValidateNodes(IList<NodeProto> nodes, string label, Scope scope, int depth)
+    private void ValidateNodes(IList<NodeProto> nodes, GraphPlace label, Scope scope)
     {
         for (int i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
-            foreach (string input in node.Input)
+            foreach (string input in node.Input.Each())
             {
                 if (input.Length == 0 || scope.IsVisible(input)) continue;
-                throw UndefinedInput(nodes, i, input, label, nested: depth > 0);
+                throw UndefinedInput(nodes, i, input, label, nested: label.Depth > 0);
             }
 
-            foreach (var attribute in node.Attribute)
+            foreach (var attribute in node.Attribute.Each())
             {
-                string place = $"attribute '{attribute.Name}' of {Describe(node, i)} in {label}";
-                if (attribute.T is not null) TensorValidator.Validate(attribute.T, $"{place} in {_source}");
-                foreach (var t in attribute.Tensors) TensorValidator.Validate(t, $"{place} in {_source}");
-                if (attribute.SparseTensor is not null) OnnxSparseTensor.Validate(attribute.SparseTensor, $"{place} in {_source}");
-                foreach (var s in attribute.SparseTensors) OnnxSparseTensor.Validate(s, $"{place} in {_source}");
+                if (attribute.T is not null || attribute.Tensors.Count > 0 || attribute.SparseTensor is not null || attribute.SparseTensors.Count > 0)
+                {
+                    var place = TensorPlace.Attribute(attribute, node, i, label, _source);
+                    if (attribute.T is not null) TensorValidator.Validate(attribute.T, place);
+                    foreach (var t in attribute.Tensors.Each()) TensorValidator.Validate(t, place);
+                    if (attribute.SparseTensor is not null) OnnxSparseTensor.Validate(attribute.SparseTensor, place);
+                    foreach (var s in attribute.SparseTensors.Each()) OnnxSparseTensor.Validate(s, place);
+                }
                 // A subgraph sees the names defined so far: not this node's outputs, nor later nodes'.
-                if (attribute.G is not null) ValidateGraph(attribute.G, SubgraphLabel(attribute.G, attribute, node, i, label), scope, depth + 1);
-                foreach (var g in attribute.Graphs) ValidateGraph(g, SubgraphLabel(g, attribute, node, i, label), scope, depth + 1);
+                if (attribute.G is not null) ValidateGraph(attribute.G, label.Subgraph(attribute.G, attribute, node, i), scope);
+                foreach (var g in attribute.Graphs.Each()) ValidateGraph(g, label.Subgraph(g, attribute, node, i), scope);
             }
 
-            foreach (string output in node.Output)
+            foreach (string output in node.Output.Each())
             {
                 if (output.Length == 0) continue; // an omitted optional output
                 if (scope.Defined.TryGetValue(output, out int definer))
@@ -153,11 +155,11 @@ internal sealed class OnnxModelValidator
         }
     }
 
-    private InvalidDataException UndefinedInput(IList<NodeProto> nodes, int index, string input, string label, bool nested)
+    private InvalidDataException UndefinedInput(IList<NodeProto> nodes, int index, string input, GraphPlace label, bool nested)
     {
         int producer = -1;
         for (int j = index; j < nodes.Count && producer < 0; j++) // from the node itself: a self-loop is a cycle
-            foreach (string output in nodes[j].Output)
+            foreach (string output in nodes[j].Output.Each())
                 if (output == input) { producer = j; break; }
         var node = nodes[index];
         if (producer < 0)
@@ -179,7 +181,7 @@ internal sealed class OnnxModelValidator
     {
         var producerOf = new Dictionary<string, int>(System.StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++)
-            foreach (string output in nodes[i].Output)
+            foreach (string output in nodes[i].Output.Each())
                 if (output.Length > 0) producerOf.TryAdd(output, i);
 
         // Kahn's algorithm: whatever cannot be scheduled lies on or after a cycle.
@@ -190,7 +192,7 @@ internal sealed class OnnxModelValidator
             consumers[i] = [];
         }
         for (int i = 0; i < nodes.Count; i++)
-            foreach (string input in nodes[i].Input)
+            foreach (string input in nodes[i].Input.Each())
                 if (input.Length > 0 && producerOf.TryGetValue(input, out int p))
                 {
                     pending[i]++;
@@ -213,7 +215,7 @@ internal sealed class OnnxModelValidator
         var seen = new HashSet<int>();
         while (seen.Add(current))
         {
-            foreach (string input in nodes[current].Input)
+            foreach (string input in nodes[current].Input.Each())
                 if (input.Length > 0 && producerOf.TryGetValue(input, out int p) && pending[p] > 0)
                 {
                     current = p;
@@ -236,14 +238,6 @@ internal sealed class OnnxModelValidator
         string.IsNullOrEmpty(node.Name)
             ? $"unnamed node '{OnnxModel.DisplayName(node, index)}' ({node.OpType}, #{index})"
             : $"node '{node.Name}' ({node.OpType}, #{index})";
-
-    /// <summary>"subgraph 'body' (attribute 'body' of node 'loop' (Loop, #4) in graph 'main')": the owner only, so deep nesting stays readable.</summary>
-    private static string SubgraphLabel(GraphProto graph, AttributeProto attribute, NodeProto owner, int index, string ownerLabel)
-    {
-        int cut = ownerLabel.IndexOf(" (", System.StringComparison.Ordinal);
-        string ownerGraph = cut < 0 ? ownerLabel : ownerLabel[..cut];
-        return $"subgraph '{graph.Name}' (attribute '{attribute.Name}' of {Describe(owner, index)} in {ownerGraph})";
-    }
 
     private InvalidDataException Fail(string problem) =>
         new($"Invalid {_source}: {char.ToLowerInvariant(problem[0])}{problem[1..]}.");

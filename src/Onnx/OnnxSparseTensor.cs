@@ -32,7 +32,7 @@ public static class OnnxSparseTensor
     public static TensorProto ToDense(SparseTensorProto sparse)
     {
         ArgumentNullException.ThrowIfNull(sparse);
-        const string context = "sparse tensor";
+        Place context = "sparse tensor";
         long[] linear = Validate(sparse, context);
         var values = sparse.Values!;
         int size = OnnxElementType.SizeInBytes(values.DataType);
@@ -148,12 +148,12 @@ public static class OnnxSparseTensor
     /// Checks the structure of a sparse tensor from untrusted input and returns its linear indices
     /// (ascending). Does not allocate from the dense dims.
     /// </summary>
-    internal static long[] Validate(SparseTensorProto sparse, string context)
+    internal static long[] Validate(SparseTensorProto sparse, Place context)
     {
         var values = sparse.Values
             ?? throw new InvalidDataException($"A sparse tensor ({context}) has no values tensor, so it has no name.");
         string name = values.Name;
-        TensorValidator.Validate(values, $"values of sparse tensor, {context}");
+        TensorValidator.Validate(values, Place.Lazy(() => $"values of sparse tensor, {context}"));
         if (values.Dims.Count != 1)
             throw new InvalidDataException($"Sparse tensor '{name}' ({context}) has values of rank {values.Dims.Count}; ONNX requires rank 1 ([NNZ]).");
         long nnz = values.Dims[0];
@@ -168,7 +168,7 @@ public static class OnnxSparseTensor
                 throw new InvalidDataException($"Sparse tensor '{name}' ({context}) has {nnz} values but no indices.");
             return [];
         }
-        TensorValidator.Validate(indices, $"indices of sparse tensor '{name}', {context}");
+        TensorValidator.Validate(indices, Place.Lazy(() => $"indices of sparse tensor '{name}', {context}"));
         if (indices.DataType != (int)TensorProto.Types.DataType.Int64 && indices.DataType != (int)TensorProto.Types.DataType.Int32)
             throw new InvalidDataException(
                 $"Sparse tensor '{name}' ({context}) has indices of type {OnnxElementType.Name(indices.DataType)}; INT64 (or INT32) is required.");
@@ -248,7 +248,7 @@ public static class OnnxSparseTensor
         return positions;
     }
 
-    private static long DenseCount(SparseTensorProto sparse, string context)
+    private static long DenseCount(SparseTensorProto sparse, Place context)
     {
         string name = sparse.Values?.Name ?? "";
         long count = 1;

@@ -13,8 +13,8 @@ internal static class TensorValidator
 {
     /// <summary>Throws <see cref="InvalidDataException"/> naming the tensor and <paramref name="context"/>.</summary>
     /// <param name="tensor">The tensor.</param>
-    /// <param name="context">Where it sits, e.g. "initializer of graph 'main' in ONNX file '/m.onnx'".</param>
-    public static void Validate(TensorProto tensor, string context)
+    /// <param name="context">Where it sits, e.g. "initializer of graph 'main' in ONNX file '/m.onnx'"; described only if a check fails.</param>
+    public static void Validate(TensorProto tensor, Place context)
     {
         long count = ElementCount(tensor, context);
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
@@ -65,7 +65,7 @@ internal static class TensorValidator
     }
 
     /// <summary>The element count of the dims, rejecting negative dims and 64-bit overflow.</summary>
-    public static long ElementCount(TensorProto tensor, string context)
+    public static long ElementCount(TensorProto tensor, Place context)
     {
         long count = 1;
         for (int i = 0; i < tensor.Dims.Count; i++)
@@ -81,11 +81,11 @@ internal static class TensorValidator
 
     internal static string Dims(TensorProto tensor) => $"[{string.Join(", ", tensor.Dims)}]";
 
-    internal static InvalidDataException Fail(TensorProto tensor, string context, string problem) =>
+    internal static InvalidDataException Fail(TensorProto tensor, Place context, string problem) =>
         new($"Tensor '{tensor.Name}' ({context}) {problem}.");
 
     /// <summary>The one value field in use, or null for none; two or more is ambiguous and rejected.</summary>
-    private static string? StoredField(TensorProto tensor, string context)
+    private static string? StoredField(TensorProto tensor, Place context)
     {
         string? found = null;
         int fields = 0;

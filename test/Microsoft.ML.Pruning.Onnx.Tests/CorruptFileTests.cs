@@ -92,6 +92,18 @@ public sealed class CorruptFileTests
     }
 
     [TestMethod]
+    public void Load_FromPathSubgraphsNestedBeyondLimit_ThrowsNamingFileAndSubgraph()
+    {
+        // Load(path) walks the model for external data before validating it: that walk names the file too.
+        using var folder = new TempFolder();
+        string path = folder.File("nested.onnx");
+        File.WriteAllBytes(path, NestedIfModel(OnnxModel.MaxSubgraphDepth + 1).ToByteArray());
+
+        AssertInvalid.File(path, $"ONNX file '{path}'", $"subgraph 'level{OnnxModel.MaxSubgraphDepth + 1}'",
+            $"node 'if{OnnxModel.MaxSubgraphDepth}'", $"at most {OnnxModel.MaxSubgraphDepth} levels");
+    }
+
+    [TestMethod]
     public void Load_SubgraphsNestedAtLimit_Loads()
     {
         var model = OnnxModel.Load(NestedIfModel(OnnxModel.MaxSubgraphDepth).ToByteArray());

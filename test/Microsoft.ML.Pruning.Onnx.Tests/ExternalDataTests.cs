@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
@@ -181,6 +182,171 @@ public sealed class ExternalDataTests
 
         AssertInvalid.Bytes(bytes, "'W'", "stored externally", "OnnxModel.Load(path)");
         AssertInvalid.Check(() => OnnxModel.Load(new MemoryStream(bytes)), "'W'", "OnnxModel.Load(path)");
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataIsNamedPipe_ThrowsNamingTensorInsteadOfBlocking()
+    {
+        using var folder = new TempFolder();
+        string fifo = folder.File("w.bin");
+        UnixFiles.MakeFifo(fifo);
+        string path = WriteModel(folder, "w.bin");
+
+        var ex = UnixFiles.WithoutBlockingOn(fifo, () => AssertInvalid.File(path, "'W'", "'w.bin'", "named pipe (FIFO)", "not a regular file"));
+        Assert.Contains(path, ex.Message);
+    }
+
+    [TestMethod]
+    public void Load_ModelFileIsNamedPipe_ThrowsNamingFileInsteadOfBlocking()
+    {
+        using var folder = new TempFolder();
+        string fifo = folder.File("model.onnx");
+        UnixFiles.MakeFifo(fifo);
+
+        UnixFiles.WithoutBlockingOn(fifo, () => AssertInvalid.File(fifo, fifo, "named pipe (FIFO)", "OnnxModel.Load(Stream)"));
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataIsSocket_ThrowsNamingTensor()
+    {
+        using var folder = new TempFolder();
+        using var socket = UnixFiles.BindSocket(folder.File("w.bin"));
+        string path = WriteModel(folder, "w.bin");
+
+        AssertInvalid.File(path, "'W'", "'w.bin'", path);
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataIsDirectory_ThrowsNamingTensor()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("w.bin"));
+        string path = WriteModel(folder, "w.bin");
+
+        AssertInvalid.File(path, "'W'", "'w.bin'", "directory", "not a regular file");
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataIsSymlinkLoop_ThrowsNamingTensorFileAndLoop()
+    {
+        using var folder = new TempFolder();
+        File.CreateSymbolicLink(folder.File("a.bin"), "b.bin");
+        File.CreateSymbolicLink(folder.File("b.bin"), "a.bin");
+        string path = WriteModel(folder, "a.bin");
+
+        AssertInvalid.File(path, "'W'", "'a.bin'", "symbolic links", path);
+    }
+
+    [TestMethod]
+    public void Load_LocationWithTooManyComponents_ThrowsNamingLimit()
+    {
+        using var folder = new TempFolder();
+        string location = string.Concat(Enumerable.Repeat("d/", ExternalDataReader.MaxLocationComponents)) + "w.bin";
+        string path = WriteModel(folder, location);
+
+        AssertInvalid.File(path, "'W'", $"{ExternalDataReader.MaxLocationComponents + 1} path components", $"at most {ExternalDataReader.MaxLocationComponents}");
+    }
+
+    [TestMethod]
+    public void Load_LocationThroughSubfoldersAtTheLimit_Loads()
+    {
+        using var folder = new TempFolder();
+        string directory = string.Join('/', Enumerable.Repeat("d", ExternalDataReader.MaxLocationComponents - 1));
+        Directory.CreateDirectory(folder.File(directory));
+        File.WriteAllBytes(folder.File(directory + "/w.bin"), RawBytes(Weights));
+        string path = WriteModel(folder, directory + "/w.bin");
+
+        Assert.HasCount(12, OnnxTensor.ToFloatArray(OnnxModel.Load(path).GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Load_LocationTooLong_ThrowsNamingLimit()
+    {
+        using var folder = new TempFolder();
+        string path = WriteModel(folder, new string('w', 5000) + ".bin");
+
+        AssertInvalid.File(path, "'W'", "5004 characters", "at most 4096");
+    }
+
+    [TestMethod]
+    public void Load_TwoTensorsReadingTheSameBytes_ThrowsNamingSecondTensor()
+    {
+        // Each inlined tensor is its own copy: reading the same bytes twice would let a small model multiply its data.
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("w.bin"), RawBytes(Weights));
+        string path = WriteTwoTensorModel(folder, ("w.bin", "0"), ("w.bin", "0"));
+
+        AssertInvalid.File(path, "'V'", "'w.bin'", "after other tensors read 48", "may not share external data bytes");
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataHardLinkedFromOutsideFolder_IsReadAsDocumented()
+    {
+        // The documented limit (docs/SECURITY.md): a hard link is a regular file inside the folder; its path cannot tell.
+        using var outside = new TempFolder();
+        using var folder = new TempFolder();
+        string secret = Path.Combine(outside.Path, "secret.bin");
+        File.WriteAllBytes(secret, RawBytes(Weights));
+        UnixFiles.HardLink(secret, folder.File("w.bin"));
+        string path = WriteModel(folder, "w.bin");
+
+        CollectionAssert.AreEqual(Weights, OnnxTensor.ToFloatArray(OnnxModel.Load(path).GetInitializer("W")));
+    }
+
+    [TestMethod]
+    public void Load_TwoTensorsReadingTheSameBytesThroughAHardLink_ThrowsNamingSecondTensor()
+    {
+        // The bytes-read budget counts by file identity, so another name for the same file does not reset it.
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("w.bin"), RawBytes(Weights));
+        UnixFiles.HardLink(folder.File("w.bin"), folder.File("v.bin"));
+        string path = WriteTwoTensorModel(folder, ("w.bin", "0"), ("v.bin", "0"));
+
+        AssertInvalid.File(path, "'V'", "'v.bin'", "may not share external data bytes");
+    }
+
+    [TestMethod]
+    public void Load_TwoTensorsReadingDisjointRangesOfOneFile_Loads()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("w.bin"), [.. RawBytes(Weights), .. RawBytes(Weights)]);
+        string path = WriteTwoTensorModel(folder, ("w.bin", "0"), ("w.bin", "48"));
+
+        var model = OnnxModel.Load(path);
+
+        CollectionAssert.AreEqual(Weights, OnnxTensor.ToFloatArray(model.GetInitializer("V")));
+    }
+
+    [TestMethod]
+    public void Load_ExternalDataWithWholeFileChecksum_Loads()
+    {
+        using var folder = new TempFolder();
+        byte[] file = [.. RawBytes(Weights), .. RawBytes(Weights)];
+        File.WriteAllBytes(folder.File("w.bin"), file);
+        string checksum = Convert.ToHexString(SHA1.HashData(file));
+        string path = WriteTwoTensorModel(folder, ("w.bin", "0"), ("w.bin", "48"), checksum);
+
+        Assert.HasCount(12, OnnxTensor.ToFloatArray(OnnxModel.Load(path).GetInitializer("W")));
+    }
+
+    /// <summary>W (the Gemm weight) and V, an unused [4, 3] initializer, each stored externally at (location, offset), 48 bytes.</summary>
+    private static string WriteTwoTensorModel(TempFolder folder, (string Location, string Offset) w, (string Location, string Offset) v, string? checksum = null)
+    {
+        var model = TestModels.GemmWithWeight(Weights, 4, 3);
+        model.Graph.Initializer.Add(model.Graph.Initializer[0].Clone());
+        model.Graph.Initializer[1].Name = "V";
+        foreach (var (tensor, (location, offset)) in new[] { (model.Graph.Initializer[0], w), (model.Graph.Initializer[1], v) })
+        {
+            tensor.ClearRawData();
+            tensor.DataLocation = TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = "48" });
+            if (checksum is not null) tensor.ExternalData.Add(new StringStringEntryProto { Key = "checksum", Value = checksum });
+        }
+        string path = folder.File("model.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
     }
 
     /// <summary>A Gemm model whose weight W [4, 3] is stored externally at <paramref name="location"/>.</summary>
