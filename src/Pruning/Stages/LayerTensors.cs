@@ -82,9 +82,12 @@ internal static class LayerTensors
             graph.Node.SelectMany(n => n.Output).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name))
                 .Concat(graph.Node.Select(n => n.Name)),
             StringComparer.Ordinal);
-        foreach (var layer in layers)
+        // Found on the model as given: inserting a gate shifts the node indices the weights refer to.
+        var unitOutputs = layers.Select(layer => UnitOutput(model, layer)).ToList();
+        for (int l = 0; l < layers.Count; l++)
         {
-            string unitOutput = UnitOutput(gated, layer);
+            var layer = layers[l];
+            string unitOutput = unitOutputs[l];
             string gate = Unique(taken, $"{layer.Name}__gate");
             string gatedOutput = Unique(taken, $"{unitOutput}__gated");
             long units = layer.OutputUnits;

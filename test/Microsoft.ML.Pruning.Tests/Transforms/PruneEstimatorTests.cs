@@ -167,6 +167,22 @@ public sealed class PruneEstimatorTests
     }
 
     [TestMethod]
+    public void Prune_GsapOnEveryHiddenLayer_GatesEachLayerOnItsOwnUnits()
+    {
+        // One gate per layer: inserting fc1's gate must not shift the node fc2's gate is placed after.
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().Prune(Options(TestData.Mlp(7, 16, 12), "gsap", 0.25, o =>
+        {
+            o.Granularity = PruningGranularity.Neuron;
+            o.Scope = PruningScope.Layer;
+            o.LabelColumnName = "Label";
+            o.ExcludedLayers.Add("fc3.weight");
+        })).Fit(TestData.Multiclass(ml));
+        Assert.AreEqual(4, ZeroRows(Weights(pruned, "fc1.weight"), 16).Length);
+        Assert.AreEqual(3, ZeroRows(Weights(pruned, "fc2.weight"), 12).Length);
+    }
+
+    [TestMethod]
     public void Prune_Fpgm_PrunesTheUnitTheOthersCanReplace()
     {
         var ml = new MLContext(1);
