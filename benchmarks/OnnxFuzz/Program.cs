@@ -67,7 +67,7 @@ var text = new StringBuilder();
 text.AppendLine("## onnx-fuzz: OnnxModel.Load on mutated and hostile files");
 text.AppendLine();
 text.AppendLine($"- Command: `dotnet run --project benchmarks/OnnxFuzz -c Release -- --inputs {inputs} --seconds {seconds} --seed {seed}`");
-text.AppendLine($"- Commit: `{Git("rev-parse HEAD")}`{(Git("status --porcelain --untracked-files=no").Length > 0 ? " with uncommitted changes" : "")}");
+text.AppendLine($"- Commit: `{Git("rev-parse HEAD")}`{(Git("status --porcelain --untracked-files=no -- :(top) :(exclude,top)benchmarks/results :(exclude,top)BENCHMARKS.md").Length > 0 ? " with uncommitted changes" : "")}");
 text.AppendLine($"- Date: {start:yyyy-MM-dd HH:mm} UTC; {report.Elapsed.TotalMinutes:F1} min");
 text.AppendLine($"- Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load average {loadStart:F1} at the start, {loadEnd:F1} at the end (a shared machine: times are wall times)");
 text.AppendLine();

@@ -89,10 +89,17 @@ def read_idx(folder, split):
 
 
 def initializers(path):
-    """Every float initializer of an ONNX file as a numpy array, sparse initializers expanded."""
+    """Every float initializer of an ONNX file as a numpy array: dense, sparse initializers and Constant nodes holding a
+    sparse_value (the compact form Microsoft.ML.Pruning writes by default), expanded."""
     model = onnx.load(path)
     result = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    for sparse in model.graph.sparse_initializer:
+    sparse_tensors = [(sparse.values.name, sparse) for sparse in model.graph.sparse_initializer]
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            for attribute in node.attribute:
+                if attribute.name == "sparse_value":
+                    sparse_tensors.append((node.output[0], attribute.sparse_tensor))
+    for name, sparse in sparse_tensors:
         values = numpy_helper.to_array(sparse.values)
         indices = numpy_helper.to_array(sparse.indices)
         dense = np.zeros(int(np.prod(sparse.dims)), dtype=values.dtype)
@@ -100,7 +107,7 @@ def initializers(path):
             dense[indices] = values
         else:
             dense[np.ravel_multi_index(tuple(indices.T), tuple(sparse.dims))] = values
-        result[sparse.values.name] = dense.reshape(tuple(sparse.dims))
+        result[name] = dense.reshape(tuple(sparse.dims))
     return result
 
 

@@ -90,28 +90,28 @@ internal sealed class PruningPipeline
         var fineTuneTask = _options.FineTune is { } fineTune ? Task(data, fineTune.LabelColumnName, null, nameof(FineTuneOptions.LabelColumnName)) : null;
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
-        IReadOnlyList<PruningMask>? masks = null;
         switch (_options.Schedule)
         {
             case PruningSchedule.OneShot:
-                masks = PruneOnce(model, values, data, batches, gradientTask, 1.0, null);
+                var masks = PruneOnce(model, values, data, batches, gradientTask, 1.0, null);
                 if (fineTuneTask is not null) FineTune(model, masks, fineTuneTask, null);
                 break;
             case PruningSchedule.Iterative:
+                IReadOnlyList<PruningMask>? previous = null;
                 for (int round = 1; round <= _options.Rounds; round++)
                 {
                     double fraction = 1 - Math.Pow(1 - (double)round / _options.Rounds, 3);
-                    masks = PruneOnce(model, values, data, batches, gradientTask, fraction, masks);
+                    previous = PruneOnce(model, values, data, batches, gradientTask, fraction, previous);
                     _services.Info($"Round {round}/{_options.Rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
                     if (fineTuneTask is not null)
                     {
-                        FineTune(model, masks, fineTuneTask, null);
+                        FineTune(model, previous, fineTuneTask, null);
                         for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
                     }
                 }
                 break;
             case PruningSchedule.Gradual:
-                masks = Gradual(model, values, fineTuneTask!);
+                Gradual(model, values, fineTuneTask!);
                 break;
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
@@ -209,22 +209,19 @@ internal sealed class PruningPipeline
         RecoveryStage.FineTune(_backend!, model, masks, task, _options.FineTune!, unchecked(RunSeed + 7919 * _fineTunes++), _services, hook);
 
     /// <summary>Fine-tunes while the masks follow the cubic ramp, re-scored from the weights being trained.</summary>
-    private IReadOnlyList<PruningMask> Gradual(OnnxModel model, List<float[]> values, TrainingTask task)
+    private void Gradual(OnnxModel model, List<float[]> values, TrainingTask task)
     {
         var fineTune = _options.FineTune!;
         double target = _options.Sparsity;
         var ramp = new GradualMaskSchedule(task.Data.RowCount, fineTune.BatchSize, fineTune.Epochs, target,
             _options.SparsityRampStart, _options.SparsityRampEnd, _options.PruningFrequency);
         var none = Candidates.Select(w => new PruningMask(w.Name, Enumerable.Repeat(true, (int)w.ParameterCount).ToArray(), 0)).ToArray();
-        IReadOnlyList<PruningMask> masks = none;
         FineTune(model, none, task, training => ramp.Hook(sparsity =>
         {
             double fraction = target == 0 ? 0 : sparsity / target; // per-layer targets follow the same ramp
             for (int l = 0; l < Candidates.Count; l++) values[l] = training.ReadWeights(Candidates[l].Name);
-            masks = Select(Contexts(model, values, null, null), fraction, null);
-            training.SetMasks(masks);
+            training.SetMasks(Select(Contexts(model, values, null, null), fraction, null));
         }));
-        return masks;
     }
 
     private TrainingTask Task(IDataView data, string labelColumn, int? rows, string labelOption)
