@@ -144,7 +144,7 @@ internal static class LeNetBenchmark
                 Format.Bytes(r.CompactBytes), $"{100.0 * r.CompactBytes / denseBytes:F1} %");
         }
 
-        var times = new MarkdownTable("sparsity", "ours one-shot (prune + compact + scorer)", $"ours +{fineTuneEpochs} ep", $"torch +{fineTuneEpochs} ep",
+        var times = new MarkdownTable("sparsity", "ours one-shot (prune + compact)", $"ours +{fineTuneEpochs} ep", $"torch +{fineTuneEpochs} ep",
             $"SparseMlp gradual ({epochs} ep)", "SparseMlp sparsity reached", "SparseMlp compact bytes", "same pruned set as torch");
         times.Add($"dense", Dash, Format.Seconds(denseTunedSeconds), Format.Seconds(peer.GetProperty("dense_fine_tuned").GetProperty("seconds").GetDouble()),
             Format.Seconds(denseSeconds), Dash, Format.Bytes(denseBytes), Dash);
