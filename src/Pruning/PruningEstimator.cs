@@ -16,7 +16,6 @@ public sealed class PruningEstimator : IEstimator<PrunedModelTransformer>
     private readonly MLContextServices _services;
     private readonly PruningOptions _options;
     private readonly OnnxModel _source;
-    private readonly PruningPipeline _pipeline;
     private readonly Lazy<IEstimator<ITransformer>> _sourceScorer;
 
     internal PruningEstimator(MLContext context, PruningOptions options)
@@ -27,12 +26,15 @@ public sealed class PruningEstimator : IEstimator<PrunedModelTransformer>
         _services = new MLContextServices(context, nameof(PruningEstimator));
         _options = options;
         _source = options.Model ?? OnnxModel.Load(options.ModelPath!);
-        _pipeline = new PruningPipeline(_services, options, _source);
+        _ = new PruningPipeline(_services, options, _source); // checks criterion, layers, columns and backend now, before any data
         // Only GetOutputSchema needs ML.NET's scorer on the source model; it is built once, if asked.
         _sourceScorer = new Lazy<IEstimator<ITransformer>>(() => _services.OnnxScorer(_options.OutputColumnNames, _options.InputColumnNames, _source.ToBytes()));
     }
 
-    /// <summary>The options this estimator was made with.</summary>
+    /// <summary>
+    /// The options this estimator was made with. The model was read when the estimator was built; other changes apply to
+    /// the next <see cref="Fit"/>, which checks them again.
+    /// </summary>
     public PruningOptions Options => _options;
 
     /// <inheritdoc />
@@ -48,6 +50,7 @@ public sealed class PruningEstimator : IEstimator<PrunedModelTransformer>
     public PrunedModelTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return _pipeline.Run(_source, input);
+        _options.Validate();
+        return new PruningPipeline(_services, _options, _source).Run(_source, input);
     }
 }

@@ -72,12 +72,10 @@ internal sealed class PruningPipeline
     /// <summary>The weights this configuration prunes.</summary>
     public IReadOnlyList<PrunableWeight> Candidates { get; }
 
-    /// <summary>Prunes a copy of <paramref name="source"/> on <paramref name="data"/> and emits the transformer. Not thread-safe: one Fit at a time.</summary>
+    /// <summary>Prunes a copy of <paramref name="source"/> on <paramref name="data"/> and emits the transformer (one run per pipeline).</summary>
     public PrunedModelTransformer Run(OnnxModel source, IDataView data)
     {
         var watch = Stopwatch.StartNew();
-        _seed = null;
-        _fineTunes = 0;
         foreach (string name in _options.InputColumnNames)
             ColumnChecks.ModelInput(source, data.Schema, name, nameof(data));
         var model = source.Clone();

@@ -295,6 +295,18 @@ public sealed class PruneEstimatorTests
     }
 
     [TestMethod]
+    public void Prune_OptionsChangedAfterBuilding_AreCheckedAgainAtFit()
+    {
+        var ml = new MLContext(1);
+        var estimator = ml.Pruning().Prune(Options(TestData.Mlp(), "magnitude", 0.5));
+        estimator.Options.Sparsity = 0.25;
+        Assert.AreEqual(0.25, estimator.Fit(TestData.Multiclass(ml)).Report.Sparsity, 0.01);
+        estimator.Options.Sparsity = 1.5;
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.Fit(TestData.Multiclass(ml)));
+        Assert.AreEqual("Sparsity", ex.ParamName);
+    }
+
+    [TestMethod]
     public void Prune_LabelColumnMissingFromData_ThrowsCouldNotFindBeforeAnyWork()
     {
         var ml = new MLContext(1);
