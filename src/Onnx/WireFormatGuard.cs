@@ -49,14 +49,8 @@ internal static class WireFormatGuard
             if (number == 0) return false;
             switch (tag & 7)
             {
-                case 0:
-                    if (!TryReadVarint(data, ref position, out _)) return false;
-                    break;
-                case 1:
-                    if ((position += 8) > data.Length) return false;
-                    break;
-                case 5:
-                    if ((position += 4) > data.Length) return false;
+                case 0 or 1 or 5:
+                    if (!TrySkipScalar(data, ref position, tag & 7)) return false;
                     break;
                 case 2:
                     if (!TryReadVarint(data, ref position, out ulong wideLength)) return false;
@@ -103,14 +97,8 @@ internal static class WireFormatGuard
             if (inner == 0) return false;
             switch (tag & 7)
             {
-                case 0:
-                    if (!TryReadVarint(data, ref position, out _)) return false;
-                    break;
-                case 1:
-                    if ((position += 8) > data.Length) return false;
-                    break;
-                case 5:
-                    if ((position += 4) > data.Length) return false;
+                case 0 or 1 or 5:
+                    if (!TrySkipScalar(data, ref position, tag & 7)) return false;
                     break;
                 case 2:
                     if (!TryReadVarint(data, ref position, out ulong wideLength)) return false;
@@ -129,6 +117,14 @@ internal static class WireFormatGuard
         }
         return false; // no end tag
     }
+
+    /// <summary>Skips a varint (wire type 0), fixed64 (1) or fixed32 (5) value.</summary>
+    private static bool TrySkipScalar(ReadOnlySpan<byte> data, ref int position, uint wireType) => wireType switch
+    {
+        0 => TryReadVarint(data, ref position, out _),
+        1 => (position += 8) <= data.Length,
+        _ => (position += 4) <= data.Length,
+    };
 
     private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
     {
