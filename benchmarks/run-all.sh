@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all eight, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput, onnx-fuzz
+#   benchmarks/run-all.sh                        # all nine, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput, busy-machine, onnx-fuzz
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
 #   benchmarks/run-all.sh --regenerate           # runs nothing; only rebuilds BENCHMARKS.md (e.g. after editing notes.md)
-#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS, ONNX_FUZZ_ARGS)
+#   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS, BUSY_MACHINE_ARGS, ONNX_FUZZ_ARGS)
 #
 # quickstart is the README's first command (samples/QuickStart) with its output kept verbatim. onnx-fuzz is the long run of
 # the OnnxModel.Load fuzzer (benchmarks/OnnxFuzz: 100,000 inputs by default, ~5-10 minutes; ONNX_FUZZ_ARGS="--inputs 1000000").
@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
-all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput onnx-fuzz)
+all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput busy-machine onnx-fuzz)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 [ "${selected[*]}" = "--regenerate" ] && selected=()

@@ -26,6 +26,8 @@ const string Usage = """
                      Our fine-tuning and torch's on the same batches (our loop's recorded order): weights and predictions compared.
       throughput     [--epochs 2] [--rounds 10] [--warmup-epochs 1] [--data DIR]
                      Training samples/s: the ONNX engine vs a hand-built TorchSharp Sequential.
+      busy-machine   [--repetitions 3] [--epochs 2] [--competitors 0,1,2] [--spin-counts 10000,...] [--data DIR]
+                     The 2-epoch LeNet-300-100 fine-tune quiet and beside busy-loop processes, libgomp's default wait policy vs the library's.
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -40,6 +42,8 @@ try
 {
     var arguments = BenchmarkArguments.Parse(args[0], args[1..]);
     string? markdown = arguments.OptionalString("markdown");
+    // Load the engine assembly before TorchSharp starts libtorch, so its OpenMP wait policy (OpenMpWaitPolicy) applies here too.
+    System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(Microsoft.ML.Pruning.Trainers.Engine.OnnxTorchModule).Module.ModuleHandle);
     TorchSharp.torch.set_num_threads(arguments.Int("threads", 2));
     string section = args[0] switch
     {
@@ -49,6 +53,8 @@ try
         "fine-tune-seeds" => FineTuneSeedsBenchmark.Run(arguments),
         "fine-tune-replay" => FineTuneReplayBenchmark.Run(arguments),
         "throughput" => ThroughputBenchmark.Run(arguments),
+        "busy-machine" => BusyMachineBenchmark.Run(arguments),
+        "busy-machine-child" => BusyMachineBenchmark.Child(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);
