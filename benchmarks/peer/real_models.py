@@ -47,7 +47,8 @@ JSON (one object): "mode", "model", "versions" {python, torch, onnx, numpy}, "th
   prune:      "dense_accuracy", "sparsity" (asked for, or our file's), "actual_sparsity" (zeros / prunable weights after
               torch's pruning), "one_shot" (accuracy), "mask_agreement" and "ours_one_shot" (torch's accuracy with our file's
               weights; only with --ours), "fine_tuned", "fine_tuned_sparsity", "fine_tune_seconds", "epochs",
-              "orders" (path or null), "prunable" (names), "losses" (mean loss per fine-tune epoch)
+              "orders" (path or null), "prunable" (names), "losses" (mean loss per fine-tune epoch); with --dense-fine-tune
+              also "dense_fine_tuned" (accuracy) and "dense_fine_tune_seconds"
   throughput: "batch", "steps", "warmup", "rounds", "samples_per_second" (one per block), "median_samples_per_second",
               "first_loss" (loss of the first warm-up step), "mean_loss" (over all timed steps)
 """
@@ -319,6 +320,11 @@ def run_prune(args, result):
     orders = read_orders(args.orders, train_x.shape[0]) if args.orders else None
     if orders is not None and orders.shape[0] != args.epochs:
         raise SystemExit(f"{args.orders} holds {orders.shape[0]} epochs of row orders; --epochs is {args.epochs}")
+    if args.dense_fine_tune:
+        dense = load_onnx_weights(MODELS[args.model](), args.onnx)
+        seconds, _ = train_epochs(dense, train_x, train_y, args.epochs, seed=args.seed, orders=orders)
+        result.update(dense_fine_tuned=accuracy(dense, test_x, test_y), dense_fine_tune_seconds=seconds)
+        log(f"dense + {args.epochs} epochs: {result['dense_fine_tuned']:.4f} in {seconds:.1f} s")
     seconds, losses = train_epochs(model, train_x, train_y, args.epochs, seed=args.seed, orders=orders)
     result.update(fine_tuned=accuracy(model, test_x, test_y), fine_tuned_sparsity=zeros() / total, fine_tune_seconds=seconds,
                   losses=losses, epochs=args.epochs, orders=args.orders)
@@ -377,6 +383,8 @@ def main():
     parser.add_argument("--prunable", help="prune: comma-separated weight names pruned together (default every Conv/Linear weight)")
     parser.add_argument("--orders", help="prune: per-epoch row orders (int32, epochs x rows); throughput: its first row order")
     parser.add_argument("--check", help="prune: a file for onnx.checker")
+    parser.add_argument("--dense-fine-tune", action="store_true",
+                        help="prune: also fine-tune the unpruned weights the same way (what the extra epochs alone give)")
     parser.add_argument("--batch", type=int, default=BATCH, help="throughput: rows per step")
     parser.add_argument("--steps", type=int, default=50, help="throughput: steps per timed block")
     parser.add_argument("--warmup", type=int, default=10, help="throughput: untimed steps first")
