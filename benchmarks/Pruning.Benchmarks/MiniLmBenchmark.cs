@@ -48,7 +48,7 @@ internal static class MiniLmBenchmark
         string scopeName = args.String("scope", "layer");
         int trainCount = args.Int("train-lines", 2000);
         int heldOutCount = args.Int("held-out-lines", 500);
-        int maxTokens = args.Int("max-tokens", 32, min: 3);
+        int maxTokens = args.Int("max-tokens", 64, min: 3);
         int epochs = args.Int("epochs", 1);
         int batch = args.Int("batch", 16);
         string rate = args.String("learning-rate", "1e-4");

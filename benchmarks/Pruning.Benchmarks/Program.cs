@@ -32,7 +32,7 @@ const string Usage = """
       engine-throughput [--models lenet5,resnet] [--lenet5-epochs 10] [--resnet-epochs 5] [--batch 128] [--block 20] [--blocks 20]
                      [--warmup 20] [--peer-blocks 5] [--seed 1] [--data DIR] [--output DIR] [--cache DIR] [--python ...] [--peer ...]
                      Training samples/s on PyTorch-exported CNNs: the engine vs a hand-built TorchSharp module vs PyTorch.
-      minilm         [--sparsity 0.5] [--scope layer|global] [--train-lines 2000] [--held-out-lines 500] [--max-tokens 32]
+      minilm         [--sparsity 0.5] [--scope layer|global] [--train-lines 2000] [--held-out-lines 500] [--max-tokens 64]
                      [--epochs 1] [--batch 16] [--learning-rate 1e-4] [--seed 1] [--text /usr/share/games/fortunes]
                      all-MiniLM-L6-v2: MatMul weights pruned, distilled from the dense model; cosine to the dense embeddings.
       resnet18       [--batch-sizes 1,8] [--repetitions 10] [--warmup 2] [--seed 1] [--model FILE]
