@@ -10,7 +10,8 @@ namespace Microsoft.ML.Pruning.Benchmarks;
 /// <summary>
 /// The two networks of <c>benchmarks/peer/real_models.py</c> written by hand with TorchSharp layers, the baseline the
 /// engine is held to in engine-throughput. Parameter and buffer names are the PyTorch state_dict names, which are
-/// also the initializer names of the exported ONNX files, so <see cref="CopyWeightsFrom"/> fills them by name.
+/// also the initializer names of the exported ONNX files, so <see cref="CopyWeightsFrom"/> fills them by name: the
+/// fields are named as in the python classes (RegisterComponents names components after fields), snake_case included.
 /// </summary>
 internal static class HandBuiltModules
 {
@@ -84,6 +85,7 @@ internal static class HandBuiltModules
         private readonly Conv2d? shortcut_conv;
         private readonly BatchNorm2d? shortcut_bn;
 
+        // Registered one by one: the shortcut exists only when the shape changes, and a null field is no component.
         public BasicBlock(long input, long output, long stride) : base(nameof(BasicBlock))
         {
             conv1 = nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false);
