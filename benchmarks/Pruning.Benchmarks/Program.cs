@@ -28,6 +28,17 @@ const string Usage = """
                      Training samples/s: the ONNX engine vs a hand-built TorchSharp Sequential.
       busy-machine   [--repetitions 3] [--epochs 2] [--competitors 0,1,2] [--spin-counts 10000,...] [--data DIR]
                      The 2-epoch LeNet-300-100 fine-tune quiet and beside busy-loop processes, libgomp's default wait policy vs the library's.
+      lenet5         [--dense-epochs 10] [--fine-tune-epochs 2] [--sparsity 0.8] [--seed 1] [--data DIR] [--output DIR]
+                     [--cache DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/real_models.py]
+                     LeNet-5 trained and exported by PyTorch: global magnitude + fine-tuning vs torch.nn.utils.prune + the same batches.
+      engine-throughput [--models lenet5,resnet] [--lenet5-epochs 10] [--resnet-epochs 5] [--batch 128] [--block 20] [--blocks 20]
+                     [--warmup 20] [--peer-blocks 5] [--seed 1] [--data DIR] [--output DIR] [--cache DIR] [--python ...] [--peer ...]
+                     Training samples/s on PyTorch-exported CNNs: the engine vs a hand-built TorchSharp module vs PyTorch.
+      minilm         [--sparsity 0.5] [--scope layer|global] [--train-lines 2000] [--held-out-lines 500] [--max-tokens 64]
+                     [--epochs 1] [--batch 16] [--learning-rate 1e-4] [--seed 1] [--text /usr/share/games/fortunes]
+                     all-MiniLM-L6-v2: MatMul weights pruned, distilled from the dense model; cosine to the dense embeddings.
+      resnet18       [--batch-sizes 1,8] [--repetitions 10] [--warmup 2] [--seed 1] [--model FILE]
+                     ML.NET's ResNet18 featurizer: engine forward and forward + backward per image vs ONNX Runtime forward.
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -55,6 +66,10 @@ try
         "throughput" => ThroughputBenchmark.Run(arguments),
         "busy-machine" => BusyMachineBenchmark.Run(arguments),
         "busy-machine-child" => BusyMachineBenchmark.Child(arguments),
+        "lenet5" => LeNet5Benchmark.Run(arguments),
+        "engine-throughput" => EngineThroughputBenchmark.Run(arguments),
+        "minilm" => MiniLmBenchmark.Run(arguments),
+        "resnet18" => ResNet18Benchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);

@@ -6,21 +6,21 @@ using System.Text.Json;
 
 namespace Microsoft.ML.Pruning.Benchmarks;
 
-/// <summary>Runs benchmarks/peer/torch_prune.py and reads the JSON it writes.</summary>
+/// <summary>Runs a python peer script of benchmarks/peer (torch_prune.py, real_models.py) and reads the JSON it writes.</summary>
 internal static class PythonPeer
 {
-    /// <summary>The peer script: next to the repository's benchmarks folder, found upward from the app's folder or the working directory.</summary>
-    public static string FindScript()
+    /// <summary>A peer script (default torch_prune.py) in benchmarks/peer, found upward from the app's folder or the working directory.</summary>
+    public static string FindScript(string fileName = "torch_prune.py")
     {
         foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, "benchmarks", "peer", "torch_prune.py");
+                string candidate = Path.Combine(dir.FullName, "benchmarks", "peer", fileName);
                 if (File.Exists(candidate)) return candidate;
             }
         }
-        return Path.Combine("benchmarks", "peer", "torch_prune.py");
+        return Path.Combine("benchmarks", "peer", fileName);
     }
 
     /// <summary>Runs the script with <paramref name="arguments"/> plus <c>--json FILE</c>; its stdout and stderr pass through to stderr.</summary>
