@@ -84,6 +84,10 @@ internal static class GraphCompiler
                 constantByName[initializer.Name] = value;
             }
 
+            // Only FLOAT initializers are state: a Constant node's output read by BatchNormalization stays a constant.
+            var stateInitializers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var binding in state) stateInitializers.Add(binding.Name);
+
             var inputs = new List<SlotBinding<ValueInfoProto>>();
             foreach (var input in graph.Input)
             {
@@ -143,7 +147,7 @@ internal static class GraphCompiler
                         producedBy[writes[i]] = -1;
                         defined[i] = true;
                     },
-                    stateNames.Contains);
+                    stateInitializers.Contains);
                 var kernel = op.Compile(context);
                 if (kernel is null)
                 {

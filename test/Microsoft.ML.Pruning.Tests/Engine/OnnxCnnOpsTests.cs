@@ -92,6 +92,31 @@ public sealed class OnnxCnnOpsTests
     }
 
     [TestMethod]
+    public void BatchNorm_StatisticsFromConstantNodes_AreConstantsLeftUnchangedInTrainMode()
+    {
+        var mean = OnnxTensor.FromFloats("m", [0.5f, -0.5f], [2]);
+        var variance = OnnxTensor.FromFloats("v", [2f, 3f], [2]);
+        var nodes = new[]
+        {
+            Node("Constant", [], ["mean"], "mean_const", Attr("value", mean)),
+            Node("Constant", [], ["var"], "var_const", Attr("value", variance)),
+            Node("BatchNormalization", ["X", "scale", "B", "mean", "var"], ["Y"], "bn"),
+        };
+        var model = BuildModel(15, nodes, [Floats("scale", [2], 2), Floats("B", [2], 3)], ["X"], ["Y"]);
+        using var scope = NewDisposeScope();
+        using var module = new OnnxTorchModule(model);
+        Assert.IsEmpty(module.StateNames, "a Constant node's value is not an initializer to write back");
+        var x = torch.randn([4, 2, 3], generator: new torch.Generator(8));
+        module.train();
+        using (no_grad()) module.forward(x);
+        module.eval();
+        var scale = module.GetParameter("scale").detach().reshape(2, 1);
+        var bias = module.GetParameter("B").detach().reshape(2, 1);
+        var expected = (x - torch.tensor(new[] { 0.5f, -0.5f }).reshape(2, 1)) / torch.tensor(new[] { 2f, 3f }).reshape(2, 1).add(1e-5).sqrt() * scale + bias;
+        AssertClose(expected, module.forward(x), "eval after a training forward still uses the constants' values");
+    }
+
+    [TestMethod]
     public void BatchNorm_SpatialZeroBeforeOpset9_NormalizesPerActivation()
     {
         const float momentum = 0.7f, epsilon = 1e-4f;
