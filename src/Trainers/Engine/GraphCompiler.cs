@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Pruning.Trainers.Engine;
 
-/// <summary>A graph value with a fixed slot: a FLOAT initializer (trained) or a constant (kept as a buffer).</summary>
+/// <summary>A graph value with a fixed slot: a FLOAT initializer (trained, or module state) or a constant (kept as a buffer).</summary>
 internal readonly record struct SlotBinding<T>(string Name, int Slot, T Value);
 
 /// <summary>One node ready to run: its kernel, and the intermediate slots no later node reads (freed after it).</summary>
@@ -23,6 +23,12 @@ internal sealed class CompiledGraph
     public required int SlotCount { get; init; }
     public required SlotBinding<ValueInfoProto>[] Inputs { get; init; }
     public required SlotBinding<TensorProto>[] Parameters { get; init; }
+
+    /// <summary>
+    /// FLOAT initializers that are module state, not trained: read only as BatchNormalization's running mean or
+    /// variance (inputs 3 and 4), which the op updates in place in training mode.
+    /// </summary>
+    public required SlotBinding<TensorProto>[] State { get; init; }
     public required SlotBinding<Tensor>[] Constants { get; init; }
     public required CompiledStep[] Steps { get; init; }
     public required string[] OutputNames { get; init; }
@@ -53,7 +59,9 @@ internal static class GraphCompiler
             return producedBy.Count - 1;
         }
 
+        var stateNames = RunningStatistics(graph);
         var parameters = new List<SlotBinding<TensorProto>>();
+        var state = new List<SlotBinding<TensorProto>>();
         var constants = new List<SlotBinding<Tensor>>();
         var constantByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -65,7 +73,7 @@ internal static class GraphCompiler
                 int slot = NewSlot(initializer.Name, -1, "initializer");
                 if (initializer.DataType == (int)TensorProto.Types.DataType.Float)
                 {
-                    parameters.Add(new(initializer.Name, slot, initializer));
+                    (stateNames.Contains(initializer.Name) ? state : parameters).Add(new(initializer.Name, slot, initializer));
                     continue;
                 }
                 if (!TensorProtoConversion.IsSupported(initializer.DataType))
@@ -75,6 +83,10 @@ internal static class GraphCompiler
                 constants.Add(new(initializer.Name, slot, value));
                 constantByName[initializer.Name] = value;
             }
+
+            // Only FLOAT initializers are state: a Constant node's output read by BatchNormalization stays a constant.
+            var stateInitializers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var binding in state) stateInitializers.Add(binding.Name);
 
             var inputs = new List<SlotBinding<ValueInfoProto>>();
             foreach (var input in graph.Input)
@@ -134,7 +146,8 @@ internal static class GraphCompiler
                         constantByName[node.Output[i]] = value;
                         producedBy[writes[i]] = -1;
                         defined[i] = true;
-                    });
+                    },
+                    stateInitializers.Contains);
                 var kernel = op.Compile(context);
                 if (kernel is null)
                 {
@@ -160,6 +173,7 @@ internal static class GraphCompiler
                 SlotCount = producedBy.Count,
                 Inputs = [.. inputs],
                 Parameters = [.. parameters],
+                State = [.. state],
                 Constants = [.. constants],
                 Steps = PlanReleases(steps, producedBy, outputSlots),
                 OutputNames = outputNames,
@@ -179,6 +193,25 @@ internal static class GraphCompiler
         foreach (var import in model.Proto.OpsetImport)
             if (OnnxOperators.IsDefaultDomain(import.Domain)) return import.Version;
         throw new InvalidDataException("The model imports no version of the default ONNX domain (opset_import).");
+    }
+
+    /// <summary>
+    /// Names read only as BatchNormalization inputs 3 and 4 (running mean and variance), never by another node,
+    /// another input position or as a graph output: those initializers are state (buffers), not parameters.
+    /// </summary>
+    private static HashSet<string> RunningStatistics(GraphProto graph)
+    {
+        var candidates = new HashSet<string>(StringComparer.Ordinal);
+        var otherUses = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            bool batchNorm = node.OpType == "BatchNormalization" && OnnxOperators.IsDefaultDomain(node.Domain);
+            for (int i = 0; i < node.Input.Count; i++)
+                (batchNorm && i is 3 or 4 ? candidates : otherUses).Add(node.Input[i]);
+        }
+        foreach (var output in graph.Output) otherUses.Add(output.Name);
+        candidates.ExceptWith(otherUses);
+        return candidates;
     }
 
     /// <summary>Throws one <see cref="NotSupportedException"/> naming every unsupported op (and its first node).</summary>

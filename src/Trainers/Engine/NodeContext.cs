@@ -17,10 +17,11 @@ internal sealed class NodeContext
     private readonly int[] _outputSlots;
     private readonly Func<string, Tensor?> _constantOf;
     private readonly Action<int, Tensor> _defineConstant;
+    private readonly Func<string, bool> _isState;
 
     internal NodeContext(
         NodeProto node, int index, long opset, int[] inputSlots, int[] outputSlots,
-        Func<string, Tensor?> constantOf, Action<int, Tensor> defineConstant)
+        Func<string, Tensor?> constantOf, Action<int, Tensor> defineConstant, Func<string, bool>? isState = null)
     {
         Node = node;
         Opset = opset;
@@ -29,6 +30,7 @@ internal sealed class NodeContext
         _outputSlots = outputSlots;
         _constantOf = constantOf;
         _defineConstant = defineConstant;
+        _isState = isState ?? (_ => false);
     }
 
     /// <summary>The node.</summary>
@@ -70,6 +72,12 @@ internal sealed class NodeContext
         return TensorValues.ToArray<long>(constant);
     }
 
+    /// <summary>
+    /// Whether input <paramref name="i"/> is module state (a FLOAT initializer held as a buffer that the op may
+    /// update in place, e.g. BatchNormalization's running statistics), not a trained parameter.
+    /// </summary>
+    public bool IsStateInput(int i) => i < Node.Input.Count && Node.Input[i].Length > 0 && _isState(Node.Input[i]);
+
     /// <summary>Declares output <paramref name="i"/> a constant; the engine keeps <paramref name="value"/> as a buffer.</summary>
     public void DefineConstantOutput(int i, Tensor value) => _defineConstant(i, value);
 
@@ -89,6 +97,20 @@ internal sealed class NodeContext
         var a = Find(name, AttributeType.Int);
         return a is null ? defaultValue : a.I;
     }
+
+    /// <summary>A STRING attribute (UTF-8), or <paramref name="defaultValue"/> when absent.</summary>
+    public string GetString(string name, string defaultValue)
+    {
+        var a = Find(name, AttributeType.String);
+        return a is null ? defaultValue : a.S.ToStringUtf8();
+    }
+
+    /// <summary>
+    /// An exception naming this node and an attribute value the engine does not implement, e.g.
+    /// <c>Unsupported("spatial", "= 0 (per-activation statistics)")</c>.
+    /// </summary>
+    public NotSupportedException Unsupported(string attribute, string what) =>
+        new($"{Label}: attribute '{attribute}' {what} is not supported by the Torch engine.");
 
     /// <summary>An INTS attribute, or null when absent.</summary>
     public long[]? GetInts(string name)

@@ -32,6 +32,14 @@ internal static class OnnxOperators
         ["Identity"] = new(1, 1, 1, 1, ShapeOps.Identity),
         ["Dropout"] = new(1, 3, 1, 2, DropoutOp.Compile),
         ["Constant"] = new(0, 0, 1, 1, ConstantOp.Compile),
+        ["Conv"] = new(2, 3, 1, 1, ConvOps.Conv),
+        ["ConvTranspose"] = new(2, 3, 1, 1, ConvOps.ConvTranspose),
+        ["BatchNormalization"] = new(5, 5, 1, 5, NormalizationOps.BatchNormalization),
+        ["MaxPool"] = new(1, 1, 1, 2, PoolOps.MaxPool),
+        ["AveragePool"] = new(1, 1, 1, 1, PoolOps.AveragePool),
+        ["GlobalAveragePool"] = new(1, 1, 1, 1, PoolOps.GlobalAveragePool),
+        ["GlobalMaxPool"] = new(1, 1, 1, 1, PoolOps.GlobalMaxPool),
+        ["Pad"] = new(1, 4, 1, 1, PadOp.Compile),
     };
 
     /// <summary>The supported op types, sorted.</summary>

@@ -14,13 +14,16 @@ namespace Microsoft.ML.Pruning.Trainers.Engine;
 
 /// <summary>
 /// Executes an <see cref="OnnxModel"/> as a differentiable TorchSharp module, so the graph's own initializers
-/// can be trained and written back. Every FLOAT initializer is a <see cref="Parameter"/>; other initializers
-/// and Constant nodes are buffers. Pruning masks are buffers too: the forward pass uses <c>weight · mask</c>,
+/// can be trained and written back. Every FLOAT initializer is a <see cref="Parameter"/>, except the running
+/// mean and variance of BatchNormalization nodes, which are module state (buffers, as in PyTorch: no gradient, not
+/// in <c>parameters()</c>, updated in place in training mode, written back by <see cref="WriteBack"/>); other
+/// initializers and Constant nodes are buffers. Pruning masks are buffers too: the forward pass uses <c>weight · mask</c>,
 /// so pruned weights get zero gradient, and <see cref="ApplyMasks"/> keeps them exactly zero after each step.
 /// </summary>
 /// <remarks>
 /// The module starts in training mode, like every torch module: call <c>eval()</c> for inference so Dropout is
-/// the identity. The graph is compiled once: nodes become delegates reading and writing an array of values by
+/// the identity and BatchNormalization uses its running statistics (in training mode it normalizes with the
+/// batch's statistics and updates the running ones). The graph is compiled once: nodes become delegates reading and writing an array of values by
 /// index, and each intermediate tensor is released right after its last reader.
 /// </remarks>
 /// <example>
@@ -53,6 +56,12 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, int> _parameterIndex;
     private readonly int[] _parameterSlots;
     private readonly Parameter[] _trainables;
+
+    private readonly string[] _stateNames;
+    private readonly string[] _stateComponents;
+    private readonly Dictionary<string, int> _stateIndex;
+    private readonly int[] _stateSlots;
+    private readonly Tensor[] _state;
 
     private readonly string[] _constantComponents;
     private readonly int[] _constantSlots;
@@ -103,6 +112,23 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
                     _trainables[i] = parameter;
                 }
 
+                int m = _graph.State.Length;
+                _stateNames = new string[m];
+                _stateComponents = new string[m];
+                _stateSlots = new int[m];
+                _state = new Tensor[m];
+                _stateIndex = new Dictionary<string, int>(m, StringComparer.Ordinal);
+                for (int i = 0; i < m; i++)
+                {
+                    var (name, slot, proto) = _graph.State[i];
+                    _stateNames[i] = name;
+                    _stateIndex[name] = i;
+                    _stateSlots[i] = slot;
+                    _stateComponents[i] = names.Reserve("state_" + name);
+                    _state[i] = TensorProtoConversion.ToTorch(proto).DetachFromDisposeScope();
+                    register_buffer(_stateComponents[i], _state[i]);
+                }
+
                 int c = _graph.Constants.Length;
                 _constantComponents = new string[c];
                 _constantSlots = new int[c];
@@ -123,6 +149,7 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             _inputNameSet = new HashSet<string>(_inputNames, StringComparer.Ordinal);
             _outputNeedsAlias = OutputsNeedingAlias(_graph);
             ParameterNames = Array.AsReadOnly(_parameterNames);
+            StateNames = Array.AsReadOnly(_stateNames);
             InputNames = Array.AsReadOnly(_inputNames);
             OutputNames = Array.AsReadOnly(_graph.OutputNames);
             _training = base.training;
@@ -143,6 +170,28 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Names of the FLOAT initializers, each trained as a <see cref="Parameter"/>, in graph order.</summary>
     public IReadOnlyList<string> ParameterNames { get; }
+
+    /// <summary>
+    /// Names of the FLOAT initializers held as module state rather than trained: those read only as a
+    /// BatchNormalization node's running mean or variance. They get no gradient and are not in <c>parameters()</c>
+    /// (so optimizers and pruning never see them); training mode updates them in place and
+    /// <see cref="WriteBack"/> writes them back.
+    /// </summary>
+    public IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>
+    /// The buffer holding state initializer <paramref name="initializerName"/> (see <see cref="StateNames"/>). Moving
+    /// the module replaces its buffers; get them again afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException">The graph has no state initializer of that name.</exception>
+    public Tensor GetState(string initializerName)
+    {
+        ArgumentNullException.ThrowIfNull(initializerName);
+        if (_stateIndex.TryGetValue(initializerName, out int i)) return _state[i];
+        throw new ArgumentException(
+            $"'{initializerName}' is not a state initializer of the graph (running statistics of BatchNormalization). " +
+            $"State: {(_stateNames.Length == 0 ? "(none)" : string.Join(", ", _stateNames))}.", nameof(initializerName));
+    }
 
     /// <summary>Names of the graph inputs <see cref="Forward"/> needs (initializers excluded).</summary>
     public IReadOnlyList<string> InputNames { get; }
@@ -284,9 +333,10 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Writes every parameter's current values into the initializer of the same name in <paramref name="target"/>
-    /// (masked entries as exactly 0), keeping each initializer's name, dims, storage field and other content.
-    /// Nothing is written unless every parameter has a matching FLOAT initializer of the same shape.
+    /// Writes every parameter's current values (masked entries as exactly 0) and every state tensor's (running
+    /// statistics, see <see cref="StateNames"/>) into the initializer of the same name in <paramref name="target"/>,
+    /// keeping each initializer's name, dims, storage field and other content. Nothing is written unless every
+    /// parameter and state tensor has a matching FLOAT initializer of the same shape.
     /// </summary>
     /// <exception cref="InvalidOperationException">An initializer is missing from <paramref name="target"/>, or has another type or shape.</exception>
     public void WriteBack(OnnxModel target)
@@ -297,18 +347,10 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
 
         var destinations = new TensorProto[_trainables.Length];
         for (int i = 0; i < _trainables.Length; i++)
-        {
-            string name = _parameterNames[i];
-            if (!byName.TryGetValue(name, out var destination))
-                throw new InvalidOperationException($"The target model has no initializer '{name}' to write the trained values into.");
-            if (destination.DataType != (int)TensorProto.Types.DataType.Float)
-                throw new InvalidOperationException(
-                    $"Initializer '{name}' of the target model has element type {OnnxElementType.Name(destination.DataType)}; FLOAT was expected.");
-            if (!ShapeEquals(OnnxTensor.Shape(destination), _trainables[i].shape))
-                throw new InvalidOperationException(
-                    $"Initializer '{name}' of the target model has shape [{string.Join(", ", destination.Dims)}]; the trained parameter has shape [{string.Join(", ", _trainables[i].shape)}].");
-            destinations[i] = destination;
-        }
+            destinations[i] = Destination(byName, _parameterNames[i], _trainables[i].shape, "trained parameter");
+        var stateDestinations = new TensorProto[_state.Length];
+        for (int i = 0; i < _state.Length; i++)
+            stateDestinations[i] = Destination(byName, _stateNames[i], _state[i].shape, "state tensor");
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -319,6 +361,21 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             values = values.to(ScalarType.Float32, CPU).contiguous();
             OnnxTensor.SetFloats(destinations[i], TensorValues.ToArray<float>(values));
         }
+        for (int i = 0; i < _state.Length; i++)
+            OnnxTensor.SetFloats(stateDestinations[i], TensorValues.ToArray<float>(_state[i].detach().to(ScalarType.Float32, CPU)));
+    }
+
+    private static TensorProto Destination(Dictionary<string, TensorProto> byName, string name, long[] shape, string what)
+    {
+        if (!byName.TryGetValue(name, out var destination))
+            throw new InvalidOperationException($"The target model has no initializer '{name}' to write the trained values into.");
+        if (destination.DataType != (int)TensorProto.Types.DataType.Float)
+            throw new InvalidOperationException(
+                $"Initializer '{name}' of the target model has element type {OnnxElementType.Name(destination.DataType)}; FLOAT was expected.");
+        if (!ShapeEquals(OnnxTensor.Shape(destination), shape))
+            throw new InvalidOperationException(
+                $"Initializer '{name}' of the target model has shape [{string.Join(", ", destination.Dims)}]; the {what} has shape [{string.Join(", ", shape)}].");
+        return destination;
     }
 
     /// <inheritdoc />
@@ -337,6 +394,8 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             _trainables[i] = get_parameter(_parameterComponents[i])!;
             if (_masks[i] is not null) _masks[i] = get_buffer(_maskComponents[i]);
         }
+        for (int i = 0; i < _state.Length; i++)
+            _state[i] = get_buffer(_stateComponents[i])!;
         for (int i = 0; i < _constants.Length; i++)
             _constants[i] = get_buffer(_constantComponents[i])!;
     }
@@ -347,6 +406,8 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         var masks = _masks;
         for (int i = 0; i < parameters.Length; i++)
             slots[_parameterSlots[i]] = masks[i] is { } mask ? parameters[i].mul(mask) : parameters[i];
+        for (int i = 0; i < _state.Length; i++)
+            slots[_stateSlots[i]] = _state[i];
         for (int i = 0; i < _constants.Length; i++)
             slots[_constantSlots[i]] = _constants[i];
 
@@ -383,6 +444,7 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         var notFresh = new HashSet<int>();
         foreach (var input in graph.Inputs) notFresh.Add(input.Slot);
         foreach (var parameter in graph.Parameters) notFresh.Add(parameter.Slot);
+        foreach (var state in graph.State) notFresh.Add(state.Slot);
         foreach (var constant in graph.Constants) notFresh.Add(constant.Slot);
         var result = new bool[graph.OutputSlots.Length];
         for (int i = 0; i < result.Length; i++)
@@ -396,8 +458,8 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         {
             if (_inputNameSet.Contains(key)) continue;
             throw new ArgumentException(
-                _parameterIndex.ContainsKey(key)
-                    ? $"'{key}' is an initializer (a trained parameter) and cannot be fed as an input."
+                _parameterIndex.ContainsKey(key) || _stateIndex.ContainsKey(key)
+                    ? $"'{key}' is an initializer ({(_stateIndex.ContainsKey(key) ? "module state" : "a trained parameter")}) and cannot be fed as an input."
                     : $"'{key}' is not an input of the graph. The graph's inputs are: {string.Join(", ", _inputNames)}.",
                 nameof(inputs));
         }

@@ -28,14 +28,22 @@ internal sealed record OnnxNodeTestCase(
 }
 
 /// <summary>
-/// The node tests of ONNX's backend suite (Debian package libonnx-testdata) whose operators the engine supports,
-/// and the supported-operator tests it cannot run, each with the reason.
+/// The tests of one folder of ONNX's backend suite (Debian package libonnx-testdata) whose operators the engine
+/// supports, and the supported-operator tests it cannot run, each with the reason. Two folders share the layout
+/// (a folder per test with model.onnx and test_data_set_*/input_N.pb, output_N.pb): <c>node</c>, one-node models
+/// per operator, and <c>pytorch-converted</c>, PyTorch modules (Conv2d, BatchNorm2d, MaxPool3d…) exported by
+/// torch.onnx. A test enrolls itself as soon as the engine supports all its operators.
 /// </summary>
 internal sealed class OnnxNodeTestData
 {
     public const string DefaultRoot = "/usr/share/libonnx-testdata/data/node";
 
+    public const string DefaultPyTorchConvertedRoot = "/usr/share/libonnx-testdata/data/pytorch-converted";
+
     private static readonly Lazy<OnnxNodeTestData?> Cached = new(() => Directory.Exists(Root) ? new OnnxNodeTestData(Root) : null);
+
+    private static readonly Lazy<OnnxNodeTestData?> CachedPyTorchConverted =
+        new(() => Directory.Exists(PyTorchConvertedRoot) ? new OnnxNodeTestData(PyTorchConvertedRoot) : null);
 
     private OnnxNodeTestData(string root)
     {
@@ -93,6 +101,10 @@ internal sealed class OnnxNodeTestData
     /// <summary>Where the suite is read from: $PRUNING_ONNX_NODE_TESTS, else the Debian package's folder.</summary>
     public static string Root => Environment.GetEnvironmentVariable("PRUNING_ONNX_NODE_TESTS") is { Length: > 0 } custom ? custom : DefaultRoot;
 
+    /// <summary>Where the PyTorch-converted models are read from: $PRUNING_ONNX_PYTORCH_CONVERTED_TESTS, else the Debian package's folder.</summary>
+    public static string PyTorchConvertedRoot =>
+        Environment.GetEnvironmentVariable("PRUNING_ONNX_PYTORCH_CONVERTED_TESTS") is { Length: > 0 } custom ? custom : DefaultPyTorchConvertedRoot;
+
     public IReadOnlyList<OnnxNodeTestCase> Runnable { get; }
 
     public IReadOnlyList<(string Name, string Reason)> Skipped { get; }
@@ -109,6 +121,17 @@ internal sealed class OnnxNodeTestData
             Assert.Inconclusive(
                 $"ONNX backend node tests not found at '{Root}'. Install them with 'sudo apt-get install libonnx-testdata' " +
                 "(Debian/Ubuntu; build/test.sh does it when it can) or point PRUNING_ONNX_NODE_TESTS at an onnx/backend/test/data/node folder.");
+        return data!;
+    }
+
+    /// <summary>The PyTorch-converted models, or Assert.Inconclusive with the install hint when they are not installed.</summary>
+    public static OnnxNodeTestData LoadPyTorchConvertedOrInconclusive()
+    {
+        var data = CachedPyTorchConverted.Value;
+        if (data is null)
+            Assert.Inconclusive(
+                $"ONNX backend pytorch-converted tests not found at '{PyTorchConvertedRoot}'. Install them with 'sudo apt-get install libonnx-testdata' " +
+                "or point PRUNING_ONNX_PYTORCH_CONVERTED_TESTS at an onnx/backend/test/data/pytorch-converted folder.");
         return data!;
     }
 
