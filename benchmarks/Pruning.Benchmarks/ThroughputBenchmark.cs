@@ -175,7 +175,7 @@ internal static class ThroughputBenchmark
         var watch = Stopwatch.StartNew();
         var epochs = TorchTrainingLoop.Run(module, data, settings, CPU);
         double seconds = watch.Elapsed.TotalSeconds;
-        return (seconds, Steps(data, settings), epochs[^1].MeanLoss);
+        return (seconds, Steps(data, settings), epochs.Epochs[^1].MeanLoss);
     }
 
     /// <summary>The per-step work of <see cref="TorchTrainingLoop"/>, on a plain Sequential.</summary>
