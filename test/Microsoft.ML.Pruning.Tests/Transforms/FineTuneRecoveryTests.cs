@@ -68,7 +68,7 @@ public sealed class FineTuneRecoveryTests
         })).Fit(data);
 
         double before = MeanCosine(oneShot.Model, dense, heldOut), after = MeanCosine(tuned.Model, dense, heldOut);
-        Assert.IsGreaterThan(before + (1 - before) / 3, after, $"mean cosine to the dense model: one-shot {before:F4}, distilled {after:F4}");
+        Assert.IsGreaterThan(before + (1 - before) / 4, after, $"mean cosine to the dense model: one-shot {before:F4}, distilled {after:F4}");
         Assert.AreEqual(0.8, tuned.Report.Sparsity, 0.01);
         var losses = tuned.Report.FineTuning.Single().Epochs.Select(e => e.MeanLoss).ToArray();
         Assert.IsLessThan(losses[0], losses[^1], "the distillation loss (1 − cos) falls");
