@@ -198,6 +198,49 @@ public sealed class TrainingLoopRecoveryTests
     }
 
     [TestMethod]
+    public void Train_DropoutModelWithTeacher_ValidatesAndTeachesInEvalMode()
+    {
+        // X → Gemm → Dropout(0.5). In training mode the student's Dropout is active; validation and the teacher must run
+        // in eval mode, so the reported validation loss is the dropout-free MSE between the epoch's line and the dense one.
+        const int Rows = 32, Width = 4, Outputs = 3;
+        var model = Engine.TestGraphs.BuildModel(13,
+            [Engine.TestGraphs.Node("Gemm", ["X", "W", "B"], ["H"], "fc", Engine.TestGraphs.Attr("transB", 1L)), Engine.TestGraphs.Node("Dropout", ["H"], ["Y"], "drop")],
+            [Engine.TestGraphs.Floats("W", [Outputs, Width], 1), Engine.TestGraphs.Floats("B", [Outputs], 2)], ["X"], ["Y"]);
+        var random = new Random(4);
+        var x = Enumerable.Range(0, Rows * Width).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var data = new TrainingData(x, Width);
+        var validation = new TrainingData(x.Take(8 * Width).ToArray(), Width);
+        using var trainer = new MaskedTrainer(model, "Y", CPU);
+        trainer.SetTeacher(model);
+        float[] w0 = trainer.ReadWeights("W"), b0 = trainer.ReadWeights("B");
+        var weights = new List<(float[] W, float[] B)>();
+        var result = trainer.Train(data, new TrainingSettings
+        {
+            Epochs = 3, BatchSize = 8, LearningRate = 0.05, Loss = TrainingLoss.MeanSquaredError, Distillation = new DistillationOptions { EmbeddingLoss = EmbeddingLoss.MeanSquaredError },
+        }, new TrainingHooks { EpochCompleted = _ => weights.Add((trainer.ReadWeights("W"), trainer.ReadWeights("B"))) }, validation);
+
+        Assert.HasCount(3, result.Epochs);
+        for (int e = 0; e < 3; e++)
+        {
+            var (w, b) = weights[e];
+            double sum = 0;
+            for (int r = 0; r < 8; r++)
+                for (int o = 0; o < Outputs; o++)
+                {
+                    double student = b[o], teacher = b0[o];
+                    for (int i = 0; i < Width; i++)
+                    {
+                        student += w[o * Width + i] * x[r * Width + i];
+                        teacher += w0[o * Width + i] * x[r * Width + i];
+                    }
+                    sum += (student - teacher) * (student - teacher);
+                }
+            Assert.AreEqual(sum / (8 * Outputs), result.Epochs[e].ValidationLoss!.Value, 1e-6, $"epoch {e + 1}");
+        }
+        Assert.IsGreaterThan(0, result.Epochs[^1].ValidationLoss!.Value, "dropout noise moved the student away from the teacher");
+    }
+
+    [TestMethod]
     public void Train_ProgressIntervalZero_LogsEveryStep()
     {
         var model = MlpGraphBuilder.Build("Features", 4, [], 3, MlpActivation.Relu, MlpHead.Multiclass, 1);
