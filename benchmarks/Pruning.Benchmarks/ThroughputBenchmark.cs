@@ -175,7 +175,7 @@ internal static class ThroughputBenchmark
         var watch = Stopwatch.StartNew();
         var epochs = TorchTrainingLoop.Run(module, data, settings, CPU);
         double seconds = watch.Elapsed.TotalSeconds;
-        return (seconds, Steps(data, settings), epochs[^1].MeanLoss);
+        return (seconds, Steps(data, settings), epochs.Epochs[^1].MeanLoss);
     }
 
     /// <summary>The per-step work of <see cref="TorchTrainingLoop"/>, on a plain Sequential.</summary>
@@ -325,7 +325,7 @@ internal static class ThroughputBenchmark
             source.Slice(order[start + r] * width, width).CopyTo(features.AsSpan(r * width, width));
         var x = torch.tensor(features, new long[] { count, width });
         var labels = new long[count];
-        for (int r = 0; r < count; r++) labels[r] = (long)data.Labels[order[start + r]];
+        for (int r = 0; r < count; r++) labels[r] = (long)data.Labels![order[start + r]];
         var y = torch.tensor(labels, new long[] { count });
         return (x, y);
     }

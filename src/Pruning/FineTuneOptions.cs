@@ -1,3 +1,5 @@
+using System;
+using System.Text.Json.Serialization;
 using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning;
@@ -6,13 +8,27 @@ namespace Microsoft.ML.Pruning;
 /// Re-training after pruning, with the masks fixed so pruned weights stay exactly zero. It runs the same
 /// training loop as the SparseMlp trainers, on the Torch engine. Default: 2 epochs of Adam at 1e-3, batch 128.
 /// </summary>
+/// <example>
+/// <code>
+/// FineTune = new FineTuneOptions
+/// {
+///     Epochs = 10, LearningRateSchedule = LearningRateSchedule.Cosine, WarmupFraction = 0.05, GradientClipNorm = 1,
+///     ValidationData = heldOut, EarlyStoppingPatience = 2, KeepBest = true,
+///     Distillation = new DistillationOptions { Temperature = 4, Weight = 0.7 },
+/// }
+/// </code>
+/// </example>
 public sealed class FineTuneOptions : GradientTrainingOptions
 {
     /// <summary>Two epochs by default.</summary>
     public FineTuneOptions() => Epochs = 2;
 
-    /// <summary>The label column. Its type sets the loss: key → cross-entropy, Boolean → binary cross-entropy, Single → squared error.</summary>
-    public string LabelColumnName { get; set; } = "Label";
+    /// <summary>
+    /// The label column. Its type sets the loss: key → cross-entropy, Boolean → binary cross-entropy, Single → squared
+    /// error. Null trains without labels, towards the dense model's outputs alone (needs <see cref="Distillation"/>);
+    /// with <see cref="Distillation"/> set, a label column missing from the data does the same (the log says so).
+    /// </summary>
+    public string? LabelColumnName { get; set; } = "Label";
 
     /// <summary>
     /// The model output trained against the label; default the first of the estimator's output columns. A final
@@ -20,5 +36,48 @@ public sealed class FineTuneOptions : GradientTrainingOptions
     /// </summary>
     public string? ScoreColumnName { get; set; }
 
-    internal void Validate() => ToSettings(TrainingLoss.CrossEntropy, 0).Validate("FineTune");
+    /// <summary>What the score output holds when no final Softmax/Sigmoid node says so: logits, probabilities, or decided from the data (default).</summary>
+    public ScoreKind ScoreKind { get; set; } = ScoreKind.Auto;
+
+    /// <summary>Knowledge distillation from the model before pruning; null (default) trains on the labels alone.</summary>
+    public DistillationOptions? Distillation { get; set; }
+
+    /// <summary>
+    /// Held-out rows with the same columns, evaluated after every epoch (loss, and accuracy for classification) for the
+    /// log, the report, <see cref="EarlyStoppingPatience"/> and <see cref="KeepBest"/>. Not serialized.
+    /// </summary>
+    [JsonIgnore]
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>Stop after this many epochs without a lower validation loss; null (default) trains every epoch. Needs <see cref="ValidationData"/>.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>End with the weights of the epoch of lowest validation loss instead of the last. Needs <see cref="ValidationData"/>.</summary>
+    public bool KeepBest { get; set; }
+
+    /// <summary>The loop's settings for a task with <paramref name="loss"/>.</summary>
+    internal TrainingSettings ToFineTuneSettings(TrainingLoss loss, int seed) => ToSettings(loss, seed) with
+    {
+        ScoreKind = ScoreKind,
+        Distillation = Distillation is { } d ? new DistillationOptions { Temperature = d.Temperature, Weight = d.Weight, EmbeddingLoss = d.EmbeddingLoss } : null,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        KeepBest = KeepBest,
+    };
+
+    /// <summary>Checks every fine-tuning option; messages name the option.</summary>
+    internal void Validate()
+    {
+        ToFineTuneSettings(TrainingLoss.CrossEntropy, 0).Validate(nameof(PruningOptions.FineTune));
+        if (LabelColumnName is { Length: 0 })
+            throw new ArgumentException("FineTune: LabelColumnName is empty; set it to a column, or to null to train towards the dense model's outputs (with Distillation).", nameof(LabelColumnName));
+        if (LabelColumnName is null && Distillation is null)
+            throw new ArgumentException(
+                "FineTune: LabelColumnName is null, so there are no labels to train on; set Distillation to fine-tune towards the dense model's outputs instead.", nameof(LabelColumnName));
+        if (ScoreColumnName is { Length: 0 })
+            throw new ArgumentException("FineTune: ScoreColumnName is empty; leave it null to take the first output column.", nameof(ScoreColumnName));
+        if (EarlyStoppingPatience is not null && ValidationData is null)
+            throw new ArgumentException("FineTune: EarlyStoppingPatience needs ValidationData to measure improvement.", nameof(EarlyStoppingPatience));
+        if (KeepBest && ValidationData is null)
+            throw new ArgumentException("FineTune: KeepBest needs ValidationData to tell which epoch is best.", nameof(KeepBest));
+    }
 }

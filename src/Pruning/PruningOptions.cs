@@ -115,6 +115,10 @@ public abstract class PruningOptions
             if (PruningFrequency <= 0)
                 throw new ArgumentOutOfRangeException(nameof(PruningFrequency), PruningFrequency, $"{nameof(PruningFrequency)} must be positive; got {PruningFrequency}.");
         }
+        if (Schedule == PruningSchedule.Gradual && FineTune is { } gradualTune && (gradualTune.KeepBest || gradualTune.EarlyStoppingPatience is not null))
+            throw new ArgumentException(
+                "The Gradual schedule raises sparsity while fine-tuning, so an earlier epoch is less sparse than the target: " +
+                "FineTune.KeepBest and FineTune.EarlyStoppingPatience work with the OneShot and Iterative schedules.", nameof(FineTune));
         if (CalibrationRows < 1)
             throw new ArgumentOutOfRangeException(nameof(CalibrationRows), CalibrationRows, $"{nameof(CalibrationRows)} must be at least 1; got {CalibrationRows}.");
         if (LabelColumnName is { Length: 0 })

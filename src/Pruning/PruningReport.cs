@@ -4,15 +4,18 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning;
 
 /// <summary>What pruning did, per layer and in total, with the sizes of the dense and the compact ONNX file.</summary>
 public sealed class PruningReport
 {
-    internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null)
+    internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null,
+        IReadOnlyList<TrainingResult>? fineTuning = null)
     {
         Method = method;
+        FineTuning = fineTuning?.ToArray() ?? [];
         Layers = layers;
         DenseBytes = denseBytes;
         CompactBytes = compactBytes;
@@ -21,6 +24,21 @@ public sealed class PruningReport
 
     /// <summary>How the model was pruned (criterion, granularity, scope, schedule, calibration, fine-tuning), or null.</summary>
     public string? Method { get; }
+
+    /// <summary>
+    /// How each fine-tuning run went (one per round of the Iterative schedule, else at most one): epochs with their
+    /// training and validation losses, the best epoch, early stopping, divergence and restored weights. Empty without fine-tuning.
+    /// </summary>
+    public IReadOnlyList<TrainingResult> FineTuning { get; }
+
+    /// <summary>The best epoch (lowest validation loss) of the last fine-tuning run; null without validation data.</summary>
+    public int? BestEpoch => FineTuning.Count == 0 ? null : FineTuning[^1].BestEpoch;
+
+    /// <summary>Whether early stopping ended a fine-tuning run.</summary>
+    public bool StoppedEarly => FineTuning.Any(r => r.StoppedEarly);
+
+    /// <summary>Whether a fine-tuning run diverged (and ended with earlier weights, see <see cref="TrainingResult.Divergence"/>).</summary>
+    public bool Diverged => FineTuning.Any(r => r.Diverged);
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -56,6 +74,8 @@ public sealed class PruningReport
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         var sb = new StringBuilder();
         if (Method is not null) sb.AppendLine(Method);
+        for (int i = 0; i < FineTuning.Count; i++)
+            sb.AppendLine(FineTuning.Count == 1 ? $"fine-tune: {FineTuning[i]}" : $"fine-tune {i + 1}/{FineTuning.Count}: {FineTuning[i]}");
         void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))));
         Line(header);
         sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));

@@ -34,12 +34,13 @@ internal static class TrainingDataReader
         return (int)key.Count;
     }
 
-    /// <summary>Reads the first <paramref name="maxRows"/> rows (all when null) into memory.</summary>
-    public static TrainingData Read(IDataView data, string featureColumn, string labelColumn, TrainingLoss loss,
+    /// <summary>Reads the first <paramref name="maxRows"/> rows (all when null) into memory; without <paramref name="labelColumn"/>, features alone.</summary>
+    public static TrainingData Read(IDataView data, string featureColumn, string? labelColumn, TrainingLoss loss,
         string featureParameter, string labelParameter, int? maxRows = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         int width = ColumnChecks.KnownSizeSingleVector(data.Schema, featureColumn, featureParameter);
+        if (labelColumn is null) return ReadUnlabelled(data, featureColumn, width, maxRows);
         var expectedLoss = LossFor(data.Schema, labelColumn, labelParameter);
         if (expectedLoss != loss)
         {
@@ -79,6 +80,29 @@ internal static class TrainingDataReader
         if (labels.Count == 0)
             throw new InvalidOperationException("The training data has no rows.");
         return new TrainingData(features.ToArray(), width, labels.ToArray());
+    }
+
+    private static TrainingData ReadUnlabelled(IDataView data, string featureColumn, int width, int? maxRows)
+    {
+        var featureCol = data.Schema[featureColumn];
+        var features = new List<float>(1024);
+        using var cursor = data.GetRowCursor([featureCol]);
+        var featureGetter = FeatureGetter(cursor, featureCol);
+        var row = new float[width];
+        long index = 0;
+        while ((maxRows is null || index < maxRows) && cursor.MoveNext())
+        {
+            featureGetter(row);
+            for (int i = 0; i < width; i++)
+                if (!float.IsFinite(row[i]))
+                    throw new InvalidDataException(
+                        $"Column '{featureColumn}' has {row[i]} at row {index}, slot {i}; training needs finite features (clean or impute them first).");
+            features.AddRange(row);
+            index++;
+        }
+        if (index == 0)
+            throw new InvalidOperationException("The training data has no rows.");
+        return new TrainingData(features.ToArray(), width);
     }
 
     /// <summary>Reads a Single vector or scalar column of the current row into a float array of its width.</summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Data;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning.Stages;
 
@@ -25,9 +26,11 @@ internal static class EmitStage
     /// <param name="method">How the model was pruned, in a line, for the report; null for none.</param>
     /// <param name="scoringView">Rewrites the compact model into the graph ML.NET scores (e.g. per-row shapes); null scores it as is.</param>
     /// <param name="appendScoring">Adds ML.NET transforms after the ONNX scorer; null adds none.</param>
+    /// <param name="fineTuning">How each fine-tuning run went, for the report; null or empty for none.</param>
     public static PrunedModelTransformer Create(MLContextServices services, OnnxModel model, string[] outputColumns, string[] inputColumns,
         DataViewSchema fitSchema, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath, string? method = null,
-        Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null)
+        Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null,
+        IReadOnlyList<TrainingResult>? fineTuning = null)
     {
         var layers = weights
             .Select(w => LayerSparsity.Compute(w.Name, w.Shape, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))))
@@ -45,6 +48,6 @@ internal static class EmitStage
         }
         watch.Stop();
         return new PrunedModelTransformer(BuildScorer, model, compactBytes,
-            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method), inputModelPath);
+            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method, fineTuning), inputModelPath);
     }
 }

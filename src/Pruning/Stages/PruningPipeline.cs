@@ -26,6 +26,8 @@ internal sealed class PruningPipeline
     private readonly IGradientBackend? _backend;
     private int? _seed;
     private int _fineTunes;
+    private readonly List<TrainingResult> _fineTuneResults = [];
+    private OnnxModel? _teacher;
 
     /// <summary>
     /// One seed per Fit, drawn from the MLContext only when something random needs it: fine-tuning (the first
@@ -85,7 +87,8 @@ internal sealed class PruningPipeline
             ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames))
             : null;
         var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
-        var fineTuneTask = _options.FineTune is { } fineTune ? Task(data, fineTune.LabelColumnName, null, nameof(FineTuneOptions.LabelColumnName)) : null;
+        var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, fineTune) : null;
+        if (_options.FineTune?.Distillation is not null) _teacher = model.Clone(); // the dense model, before any pruning
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
         switch (_options.Schedule)
@@ -113,7 +116,8 @@ internal sealed class PruningPipeline
                 break;
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
-        return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method);
+        return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+            fineTuning: _fineTuneResults);
     }
 
     /// <summary>The report's first line: what was done.</summary>
@@ -204,7 +208,7 @@ internal sealed class PruningPipeline
     }
 
     private void FineTune(OnnxModel model, IReadOnlyList<PruningMask> masks, TrainingTask task, Func<IMaskedTraining, Action<long>>? hook) =>
-        RecoveryStage.FineTune(_backend!, model, masks, task, _options.FineTune!, unchecked(RunSeed + 7919 * _fineTunes++), _services, hook);
+        _fineTuneResults.Add(RecoveryStage.FineTune(_backend!, model, masks, task, _options.FineTune!, unchecked(RunSeed + 7919 * _fineTunes++), _services, _teacher, hook));
 
     /// <summary>Fine-tunes while the masks follow the cubic ramp, re-scored from the weights being trained.</summary>
     private void Gradual(OnnxModel model, List<float[]> values, TrainingTask task)
@@ -224,17 +228,68 @@ internal sealed class PruningPipeline
 
     private TrainingTask Task(IDataView data, string labelColumn, int? rows, string labelOption)
     {
-        if (_options.InputColumnNames.Length != 1)
-            throw new InvalidOperationException(
-                $"Training and gradient criteria take models with one input; this one maps {_options.InputColumnNames.Length} input columns.");
+        CheckSingleInput();
         var loss = TrainingDataReader.LossFor(data.Schema, labelColumn, labelOption);
-        string score = _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
-        if (!_options.OutputColumnNames.Contains(score))
-            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
+        string score = ScoreOutput();
         var rowsRead = TrainingDataReader.Read(data, _options.InputColumnNames[0], labelColumn, loss,
             nameof(PruningOptions.InputColumnNames), labelOption, rows);
         if (rows is int wanted) WarnIfShort(rowsRead.RowCount, wanted);
         return new TrainingTask(rowsRead, loss, score);
+    }
+
+    /// <summary>
+    /// Fine-tuning's rows: labelled by <see cref="FineTuneOptions.LabelColumnName"/>, or unlabelled (distillation alone) when
+    /// it is null, or missing from the data while Distillation is set; and the validation rows, read the same way.
+    /// </summary>
+    private TrainingTask FineTuneTask(OnnxModel model, IDataView data, FineTuneOptions fineTune)
+    {
+        CheckSingleInput();
+        string score = ScoreOutput();
+        string? label = fineTune.LabelColumnName;
+        if (label is not null && fineTune.Distillation is not null && data.Schema.GetColumnOrNull(label) is null)
+        {
+            _services.Info($"Fine-tune: the data has no label column '{label}'; training towards the dense model's outputs alone (Distillation).");
+            label = null;
+        }
+        var loss = label is null ? UnlabelledLoss(model, score, fineTune.ScoreKind) : TrainingDataReader.LossFor(data.Schema, label, nameof(FineTuneOptions.LabelColumnName));
+        string input = _options.InputColumnNames[0];
+        var rows = TrainingDataReader.Read(data, input, label, loss, nameof(PruningOptions.InputColumnNames), nameof(FineTuneOptions.LabelColumnName));
+        TrainingData? validation = null;
+        if (fineTune.ValidationData is { } held)
+        {
+            string option = nameof(FineTuneOptions.ValidationData);
+            if (label is not null && held.Schema.GetColumnOrNull(label) is null)
+                throw new ArgumentOutOfRangeException(option, label, $"Could not find input column '{label}' in {option}; it needs the same label column as the training data.");
+            validation = TrainingDataReader.Read(held, input, label, loss, option, option);
+        }
+        return new TrainingTask(rows, loss, score, validation);
+    }
+
+    /// <summary>
+    /// What an unlabelled score output is, for distillation: class scores when a final Softmax/LogSoftmax (or Sigmoid)
+    /// makes it or ScoreKind says so; otherwise an embedding or value (the distillation term is then the embedding loss).
+    /// </summary>
+    private static TrainingLoss UnlabelledLoss(OnnxModel model, string score, ScoreKind kind)
+    {
+        string? op = model.Graph.Node.FirstOrDefault(n => n.Output.Contains(score))?.OpType;
+        if (op is "Softmax" or "LogSoftmax") return TrainingLoss.CrossEntropy;
+        if (op is "Sigmoid") return TrainingLoss.BinaryCrossEntropy;
+        return kind == ScoreKind.Auto ? TrainingLoss.MeanSquaredError : TrainingLoss.CrossEntropy;
+    }
+
+    private void CheckSingleInput()
+    {
+        if (_options.InputColumnNames.Length != 1)
+            throw new InvalidOperationException(
+                $"Training and gradient criteria take models with one input; this one maps {_options.InputColumnNames.Length} input columns.");
+    }
+
+    private string ScoreOutput()
+    {
+        string score = _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+        if (!_options.OutputColumnNames.Contains(score))
+            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
+        return score;
     }
 
     private void WarnIfShort(int rows, int? wanted = null)

@@ -17,8 +17,18 @@ internal interface IMaskedTraining : IDisposable
     /// <summary>The current values of a weight, flattened.</summary>
     float[] ReadWeights(string initializerName);
 
-    /// <summary>Runs the training loop.</summary>
-    IReadOnlyList<EpochResult> Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null);
+    /// <summary>
+    /// The model distillation learns from (<see cref="TrainingSettings.Distillation"/>): the sub-graph of
+    /// <paramref name="teacher"/> that computes the same output is opened on the same device and run in inference
+    /// mode, without gradients, on every batch. Typically the dense model before pruning.
+    /// </summary>
+    void SetTeacher(OnnxModel teacher);
+
+    /// <summary>
+    /// Runs the training loop; <paramref name="validation"/> rows, if any, are evaluated after every epoch (early
+    /// stopping, keep-best). A non-finite loss stops the run and restores the last good weights (it does not throw).
+    /// </summary>
+    TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null);
 
     /// <summary>
     /// Runs the model in inference mode over <paramref name="data"/> in batches and accumulates, for each named

@@ -22,6 +22,15 @@ public sealed class TrainingHooks
     /// </summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>
+    /// Progress lines (step, loss, learning rate, at most one per <see cref="ProgressInterval"/>) and notices (how the
+    /// score output was taken, divergence, early stopping, restored weights), for the MLContext log.
+    /// </summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Least time between two step-progress lines in <see cref="Log"/>; default 10 s. Zero logs every step.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Polled inside the batch loop; true stops the run with <see cref="OperationCanceledException"/>.</summary>
     public Func<bool>? IsCanceled { get; init; }
 

@@ -106,12 +106,14 @@ public sealed class SparseMlpTrainer : IEstimator<SparseMlpTransformer>
 
         using (var trainer = new MaskedTrainer(model, MlpGraphBuilder.LogitsName, device))
         {
-            trainer.Train(data, settings, new TrainingHooks
+            var result = trainer.Train(data, settings, new TrainingHooks
             {
                 EpochCompleted = e => _services.Info($"SparseMlp {e}"),
                 StepCompleted = GradualPruning(trainer, weights, data.RowCount),
+                Log = message => _services.Info($"SparseMlp {message}"),
                 IsCanceled = _services.IsCanceled,
             });
+            if (result.Divergence is { } divergence) _services.Warning($"SparseMlp: {divergence}");
             trainer.WriteBack(model);
         }
         var trained = EmitStage.Create(_services, model, OnnxOutputColumns, [_options.FeatureColumnName], input.Schema, weights, watch, null, null,

@@ -9,8 +9,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
-/// Adam and SGD with momentum, with PyTorch's update rules (L2 weight decay added to the gradient, no dampening,
-/// no Nesterov), written here instead of using TorchSharp's optimizers.
+/// Adam and SGD with momentum, with PyTorch's update rules (L2 weight decay added to the gradient, or decoupled as
+/// AdamW; no dampening, no Nesterov), a learning rate given per step (the schedule), and global-norm gradient
+/// clipping, written here instead of using TorchSharp's optimizers.
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 turns every <c>double</c> argument (alpha, value, lr) into a native <see cref="Scalar"/> and
@@ -44,28 +45,72 @@ internal sealed class GradientOptimizer : IDisposable
             p.grad?.zero_();
     }
 
-    /// <summary>One update of every parameter that has a gradient.</summary>
-    public void Step()
+    /// <summary>One update of every parameter that has a gradient, at the settings' <see cref="TrainingSettings.LearningRate"/>.</summary>
+    public void Step() => Step(_settings.LearningRate);
+
+    /// <summary>One update of every parameter that has a gradient, at <paramref name="learningRate"/> (the schedule's value for this step).</summary>
+    public void Step(double learningRate)
     {
         _step++;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        if (_settings.Optimizer == TrainingOptimizer.Adam) AdamStep();
-        else SgdStep();
+        if (_settings.DecoupledWeightDecay && _settings.WeightDecay != 0) DecayWeights(learningRate);
+        if (_settings.Optimizer == TrainingOptimizer.Adam) AdamStep(learningRate);
+        else SgdStep(learningRate);
     }
 
-    private void AdamStep()
+    /// <summary>
+    /// Scales every gradient by maxNorm / (norm + 1e-6) when their global L2 norm exceeds <paramref name="maxNorm"/>, as
+    /// PyTorch's <c>clip_grad_norm_</c>. Returns the norm before clipping (NaN or infinite when a gradient is; then
+    /// nothing is scaled).
+    /// </summary>
+    public double ClipGradients(double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Scalar one = 1.0.ToScalar();
+        Tensor? total = null;
+        foreach (var p in _parameters)
+        {
+            if (p.grad is not { } g) continue;
+            var squares = g.square().sum();
+            total = total is null ? squares : total.add_(squares, one);
+        }
+        double norm = total is null ? 0 : total.sqrt().item<float>();
+        if (double.IsFinite(norm) && norm > maxNorm)
+        {
+            Scalar coefficient = (maxNorm / (norm + 1e-6)).ToScalar();
+            foreach (var p in _parameters) p.grad?.mul_(coefficient);
+            GC.KeepAlive(coefficient);
+        }
+        GC.KeepAlive(one);
+        return norm;
+    }
+
+    /// <summary>Decoupled weight decay (AdamW, SGDW): w ← w·(1 − lr·decay), apart from the gradient.</summary>
+    private void DecayWeights(double learningRate)
+    {
+        Scalar factor = (1 - learningRate * _settings.WeightDecay).ToScalar();
+        foreach (var p in _parameters)
+            if (p.grad is not null) p.mul_(factor);
+        GC.KeepAlive(factor);
+    }
+
+    /// <summary>L2 decay coupled to the gradient (PyTorch's weight_decay), unless decoupled.</summary>
+    private bool CoupledDecay => _settings.WeightDecay != 0 && !_settings.DecoupledWeightDecay;
+
+    private void AdamStep(double learningRate)
     {
         double correction1 = 1 - Math.Pow(Beta1, _step), correction2 = 1 - Math.Pow(Beta2, _step);
         Scalar one = 1.0.ToScalar(), beta1 = Beta1.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar();
         Scalar beta2 = Beta2.ToScalar(), oneMinusBeta2 = (1 - Beta2).ToScalar(), epsilon = Epsilon.ToScalar();
         Scalar decay = _settings.WeightDecay.ToScalar(), sqrtCorrection2 = Math.Sqrt(correction2).ToScalar();
-        Scalar stepSize = (-_settings.LearningRate / correction1).ToScalar();
+        Scalar stepSize = (-learningRate / correction1).ToScalar();
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
             if (p.grad is not { } gradient) continue;
-            var g = _settings.WeightDecay != 0 ? gradient.add(p, decay) : gradient;
+            var g = CoupledDecay ? gradient.add(p, decay) : gradient;
             var m = _first[i] ??= KeepState(zeros_like(p));
             var v = _second[i] ??= KeepState(zeros_like(p));
             m.mul_(beta1).add_(g, oneMinusBeta1);
@@ -77,15 +122,15 @@ internal sealed class GradientOptimizer : IDisposable
         GC.KeepAlive(epsilon); GC.KeepAlive(decay); GC.KeepAlive(sqrtCorrection2); GC.KeepAlive(stepSize);
     }
 
-    private void SgdStep()
+    private void SgdStep(double learningRate)
     {
         Scalar one = 1.0.ToScalar(), momentum = _settings.Momentum.ToScalar(), decay = _settings.WeightDecay.ToScalar();
-        Scalar minusLearningRate = (-_settings.LearningRate).ToScalar();
+        Scalar minusLearningRate = (-learningRate).ToScalar();
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
             if (p.grad is not { } gradient) continue;
-            var g = _settings.WeightDecay != 0 ? gradient.add(p, decay) : gradient;
+            var g = CoupledDecay ? gradient.add(p, decay) : gradient;
             Tensor direction = g;
             if (_settings.Momentum != 0)
             {

@@ -17,12 +17,15 @@ public sealed class MaskedTrainer : IMaskedTraining
 {
     private readonly OnnxTorchModule _module;
     private readonly Device _device;
+    private readonly string _trainOutput;
+    private OnnxTorchModule? _teacher;
 
     /// <summary>Builds the engine for the sub-graph of <paramref name="model"/> that computes <paramref name="trainOutput"/>.</summary>
     public MaskedTrainer(OnnxModel model, string trainOutput, Device device)
     {
         ArgumentNullException.ThrowIfNull(model);
         _device = device ?? throw new ArgumentNullException(nameof(device));
+        _trainOutput = trainOutput;
         _module = new OnnxTorchModule(TrainingGraph.Extract(model, trainOutput), device);
     }
 
@@ -52,9 +55,23 @@ public sealed class MaskedTrainer : IMaskedTraining
         return _module.GetParameter(initializerName).detach().cpu().contiguous().data<float>().ToArray();
     }
 
-    /// <summary>Runs the training loop.</summary>
-    public IReadOnlyList<EpochResult> Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null) =>
-        TorchTrainingLoop.Run(_module, data, settings, _device, hooks);
+    /// <summary>
+    /// Compiles the sub-graph of <paramref name="teacher"/> that computes the same output, on the same device, for
+    /// distillation; it runs in inference mode without gradients. Replaces an earlier teacher.
+    /// </summary>
+    public void SetTeacher(OnnxModel teacher)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        var module = new OnnxTorchModule(TrainingGraph.Extract(teacher, _trainOutput), _device);
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+        _teacher?.Dispose();
+        _teacher = module;
+    }
+
+    /// <summary>Runs the training loop (see <see cref="TorchTrainingLoop.Run"/>).</summary>
+    public TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null) =>
+        TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation);
 
     /// <summary>
     /// Accumulates, for each named weight, Σ_batches |w·g| and Σ_batches g² of the batch loss's gradient, with the
@@ -68,5 +85,9 @@ public sealed class MaskedTrainer : IMaskedTraining
     public void WriteBack(OnnxModel model) => _module.WriteBack(model);
 
     /// <inheritdoc />
-    public void Dispose() => _module.Dispose();
+    public void Dispose()
+    {
+        _teacher?.Dispose();
+        _module.Dispose();
+    }
 }

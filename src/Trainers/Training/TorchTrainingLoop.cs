@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Training;
@@ -16,9 +17,21 @@ namespace Microsoft.ML.Pruning.Trainers.Training;
 /// </summary>
 public static class TorchTrainingLoop
 {
-    /// <summary>Trains <paramref name="module"/> in place; returns one result per epoch.</summary>
-    public static IReadOnlyList<EpochResult> Run(
-        OnnxTorchModule module, TrainingData data, TrainingSettings settings, Device device, TrainingHooks? hooks = null)
+    /// <summary>
+    /// Trains <paramref name="module"/> in place. The learning rate follows the settings' schedule step by step; with
+    /// <paramref name="validation"/> rows the model is evaluated after every epoch (early stopping, keep-best); a
+    /// non-finite loss (or clipped gradient norm) stops the run and restores the weights of the last good epoch, or
+    /// those from before training, and the result says so.
+    /// </summary>
+    /// <param name="module">The model, its single output the trained score.</param>
+    /// <param name="data">Training rows; unlabelled rows train towards <paramref name="teacher"/> alone.</param>
+    /// <param name="settings">Optimizer, schedule, loss, distillation, early stopping.</param>
+    /// <param name="device">Where batches go (the module's device).</param>
+    /// <param name="hooks">Callbacks, log and cancellation.</param>
+    /// <param name="teacher">The model distillation learns from, same input and output; run in inference mode without gradients.</param>
+    /// <param name="validation">Held-out rows, labelled as <paramref name="data"/> is.</param>
+    public static TrainingResult Run(OnnxTorchModule module, TrainingData data, TrainingSettings settings, Device device,
+        TrainingHooks? hooks = null, OnnxTorchModule? teacher = null, TrainingData? validation = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
@@ -27,53 +40,174 @@ public static class TorchTrainingLoop
         settings.Validate(nameof(TorchTrainingLoop));
         hooks ??= new TrainingHooks();
         var results = new List<EpochResult>(settings.Epochs);
-        if (settings.Epochs == 0 || data.RowCount == 0) return results;
+        if (settings.Epochs == 0 || data.RowCount == 0) return new TrainingResult(results);
+        if (validation is not null)
+        {
+            if (validation.FeatureCount != data.FeatureCount)
+                throw new ArgumentException($"Validation rows have {validation.FeatureCount} features; training rows have {data.FeatureCount}.", nameof(validation));
+            if ((validation.Labels is null) != (data.Labels is null))
+                throw new ArgumentException($"Validation rows are {(validation.Labels is null ? "unlabelled" : "labelled")}; training rows are not.", nameof(validation));
+            if (validation.RowCount == 0) validation = null;
+        }
 
         torch.random.manual_seed(settings.Seed);
+        using var objective = new TrainingObjective(settings, data.Labels is not null, teacher is not null, hooks.Log);
+        var runTeacher = objective.UsesTeacher ? teacher : null;
+        runTeacher?.eval();
         module.train();
         using var optimizer = new GradientOptimizer(module.parameters(), settings);
+        using var lastGood = new ModuleSnapshot(module); // the weights from before training until an epoch completes
+        ModuleSnapshot? best = null;
         int rows = data.RowCount, width = data.FeatureCount;
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
         var random = new Random(settings.Seed);
+        long stepsPerEpoch = (rows + settings.BatchSize - 1) / settings.BatchSize, totalSteps = stepsPerEpoch * settings.Epochs;
         long step = 0;
+        var sinceProgress = Stopwatch.StartNew();
+        int goodEpochs = 0, epochsSinceBest = 0;
+        int? bestEpoch = null;
+        double bestLoss = double.PositiveInfinity;
+        bool stoppedEarly = false;
+        string? divergence = null;
 
-        for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+        try
         {
-            var watch = Stopwatch.StartNew();
-            random.Shuffle(order);
-            hooks.EpochShuffled?.Invoke(epoch, order);
-            double lossSum = 0;
-            int batches = 0;
+            for (int epoch = 1; epoch <= settings.Epochs && divergence is null && !stoppedEarly; epoch++)
+            {
+                var watch = Stopwatch.StartNew();
+                random.Shuffle(order);
+                hooks.EpochShuffled?.Invoke(epoch, order);
+                double lossSum = 0, learningRate = settings.LearningRate;
+                int batches = 0;
+                for (int start = 0; start < rows; start += settings.BatchSize)
+                {
+                    hooks.ThrowIfCanceled();
+                    int count = Math.Min(settings.BatchSize, rows - start);
+                    learningRate = settings.LearningRateAt(step, totalSteps);
+                    double value;
+                    using (NewDisposeScope())
+                    {
+                        var (x, y) = Gather(data, order, start, count, width, settings.Loss, device);
+                        var loss = objective.Compute(module.forward(x), y, TeacherOutput(runTeacher, x));
+                        value = loss.item<float>();
+                        if (!double.IsFinite(value))
+                        {
+                            divergence = $"the loss is {value} at epoch {epoch}, step {step}";
+                            break;
+                        }
+                        optimizer.ZeroGrad();
+                        loss.backward();
+                        if (settings.GradientClipNorm is double clip && optimizer.ClipGradients(clip) is var norm && !double.IsFinite(norm))
+                        {
+                            divergence = $"the gradient norm is {norm} at epoch {epoch}, step {step}";
+                            break;
+                        }
+                        optimizer.Step(learningRate);
+                        module.ApplyMasks();
+                    }
+                    lossSum += value;
+                    batches++;
+                    hooks.StepCompleted?.Invoke(step);
+                    step++;
+                    if (hooks.Log is { } log && sinceProgress.Elapsed >= hooks.ProgressInterval)
+                    {
+                        log(string.Create(CultureInfo.InvariantCulture,
+                            $"step {step}/{totalSteps} (epoch {epoch}/{settings.Epochs}): loss {value:F4}, lr {learningRate:G4}"));
+                        sinceProgress.Restart();
+                    }
+                }
+                if (divergence is not null) break;
+
+                var result = new EpochResult(epoch, settings.Epochs, lossSum / Math.Max(1, batches), rows, watch.Elapsed) { LearningRate = learningRate };
+                if (validation is not null)
+                {
+                    var (validationLoss, accuracy) = Evaluate(module, runTeacher, objective, validation, settings, device, hooks);
+                    result = result with { ValidationLoss = validationLoss, ValidationAccuracy = accuracy };
+                    if (validationLoss < bestLoss)
+                    {
+                        (bestLoss, bestEpoch, epochsSinceBest) = (validationLoss, epoch, 0);
+                        if (settings.KeepBest)
+                        {
+                            if (best is null) best = new ModuleSnapshot(module);
+                            else best.Capture();
+                        }
+                    }
+                    else if (settings.EarlyStoppingPatience is int patience && ++epochsSinceBest >= patience && epoch < settings.Epochs)
+                    {
+                        stoppedEarly = true;
+                        hooks.Log?.Invoke($"Early stopping after epoch {epoch}: no lower validation loss for {patience} epoch{(patience == 1 ? "" : "s")} (best: epoch {bestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "none"}).");
+                    }
+                }
+                goodEpochs = epoch;
+                if (epoch < settings.Epochs && !stoppedEarly) lastGood.Capture(); // the last epoch's weights are the module's own
+                results.Add(result);
+                hooks.EpochCompleted?.Invoke(result);
+            }
+
+            int? restored = null;
+            if (divergence is not null)
+            {
+                (restored, var restoring) = best is not null ? (bestEpoch!.Value, best) : (goodEpochs, lastGood);
+                restoring.Restore();
+                module.ApplyMasks();
+                divergence = $"Training diverged: {divergence}. Stopped and restored " +
+                    (restored == 0 ? "the weights from before training (no epoch had completed)" : $"the weights of epoch {restored}{(best is not null ? " (the best)" : " (the last good one)")}") +
+                    ". Lower LearningRate, set GradientClipNorm or a warm-up, or check the data for extreme values.";
+            }
+            else if (best is not null && bestEpoch is int keep && keep != goodEpochs)
+            {
+                best.Restore();
+                module.ApplyMasks();
+                restored = keep;
+                hooks.Log?.Invoke($"Kept the best epoch: restored the weights of epoch {keep} (validation loss {bestLoss.ToString("F4", CultureInfo.InvariantCulture)}).");
+            }
+            return new TrainingResult(results, bestEpoch, stoppedEarly, restored, divergence);
+        }
+        finally
+        {
+            best?.Dispose();
+            module.eval();
+        }
+    }
+
+    /// <summary>The teacher's output on a batch, in inference mode and without gradients; null without a teacher. The one place the teacher runs.</summary>
+    private static Tensor? TeacherOutput(OnnxTorchModule? teacher, Tensor x)
+    {
+        if (teacher is null) return null;
+        using var noGrad = no_grad();
+        return teacher.forward(x);
+    }
+
+    /// <summary>Mean loss (the training objective) and accuracy over <paramref name="validation"/>, in inference mode.</summary>
+    private static (double Loss, double? Accuracy) Evaluate(OnnxTorchModule module, OnnxTorchModule? teacher, TrainingObjective objective,
+        TrainingData validation, TrainingSettings settings, Device device, TrainingHooks hooks)
+    {
+        int rows = validation.RowCount;
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) order[i] = i;
+        double lossSum = 0;
+        long? correct = 0;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
             for (int start = 0; start < rows; start += settings.BatchSize)
             {
                 hooks.ThrowIfCanceled();
                 int count = Math.Min(settings.BatchSize, rows - start);
-                using (NewDisposeScope())
-                {
-                    var (x, y) = Gather(data, order, start, count, width, settings.Loss, device);
-                    var output = module.forward(x);
-                    var loss = Loss(output, y, settings.Loss);
-                    optimizer.ZeroGrad();
-                    loss.backward();
-                    optimizer.Step();
-                    module.ApplyMasks();
-                    double value = loss.item<float>();
-                    if (double.IsNaN(value) || double.IsInfinity(value))
-                        throw new InvalidOperationException(
-                            $"Training diverged at epoch {epoch}, step {step}: loss is {value}. Lower LearningRate or check the data for extreme values.");
-                    lossSum += value;
-                    batches++;
-                }
-                hooks.StepCompleted?.Invoke(step);
-                step++;
+                using var scope = NewDisposeScope();
+                var (x, y) = Gather(validation, order, start, count, validation.FeatureCount, settings.Loss, device);
+                var output = module.forward(x);
+                lossSum += objective.Compute(output, y, TeacherOutput(teacher, x)).item<float>() * (double)count;
+                correct = objective.CountCorrect(output, y) is long c ? correct + c : null;
             }
-            var result = new EpochResult(epoch, settings.Epochs, lossSum / Math.Max(1, batches), rows, watch.Elapsed);
-            results.Add(result);
-            hooks.EpochCompleted?.Invoke(result);
         }
-        module.eval();
-        return results;
+        finally
+        {
+            module.train();
+        }
+        return (lossSum / rows, correct is long right ? (double)right / rows : null);
     }
 
     /// <summary>
@@ -87,6 +221,7 @@ public static class TorchTrainingLoop
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(names);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (data.Labels is null) throw new ArgumentException("Gradients of the loss need labelled rows; these have no labels.", nameof(data));
         hooks ??= new TrainingHooks();
         var parameters = new List<(string Name, TorchSharp.Modules.Parameter Parameter, Tensor AbsWg, Tensor G2)>();
         bool wasTraining = module.training;
@@ -109,7 +244,7 @@ public static class TorchTrainingLoop
                 using (NewDisposeScope())
                 {
                     var (x, y) = Gather(data, order, start, count, width, loss, device);
-                    var value = Loss(module.forward(x), y, loss);
+                    var value = Loss(module.forward(x), y!, loss);
                     value.backward();
                     using var noGrad = no_grad();
                     foreach (var (name, p, absWg, g2) in parameters)
@@ -147,7 +282,7 @@ public static class TorchTrainingLoop
         }
     }
 
-    private static (Tensor X, Tensor Y) Gather(
+    private static (Tensor X, Tensor? Y) Gather(
         TrainingData data, int[] order, int start, int count, int width, TrainingLoss lossKind, Device device)
     {
         var features = new float[count * width];
@@ -155,17 +290,18 @@ public static class TorchTrainingLoop
         for (int r = 0; r < count; r++)
             source.Slice(order[start + r] * width, width).CopyTo(features.AsSpan(r * width, width));
         var x = torch.tensor(features, new long[] { count, width }, device: device);
+        if (data.Labels is not { } dataLabels) return (x, null);
         Tensor y;
         if (lossKind == TrainingLoss.CrossEntropy)
         {
             var labels = new long[count];
-            for (int r = 0; r < count; r++) labels[r] = (long)data.Labels[order[start + r]];
+            for (int r = 0; r < count; r++) labels[r] = (long)dataLabels[order[start + r]];
             y = torch.tensor(labels, new long[] { count }, device: device);
         }
         else
         {
             var labels = new float[count];
-            for (int r = 0; r < count; r++) labels[r] = data.Labels[order[start + r]];
+            for (int r = 0; r < count; r++) labels[r] = dataLabels[order[start + r]];
             y = torch.tensor(labels, new long[] { count }, device: device);
         }
         return (x, y);
