@@ -136,6 +136,11 @@ internal static class GraphCompiler
                         defined[i] = true;
                     });
                 var kernel = op.Compile(context);
+                if (kernel is not null && op.Foldable && ConstantFolding.InputsAreConstant(node, constantByName))
+                {
+                    ConstantFolding.Fold(kernel, context, reads, writes, producedBy.Count, constantByName);
+                    kernel = null;
+                }
                 if (kernel is null)
                 {
                     for (int i = 0; i < writes.Length; i++)

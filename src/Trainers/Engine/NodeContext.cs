@@ -90,6 +90,13 @@ internal sealed class NodeContext
         return a is null ? defaultValue : a.I;
     }
 
+    /// <summary>A STRING attribute (UTF-8), or <paramref name="defaultValue"/> when absent.</summary>
+    public string GetString(string name, string defaultValue)
+    {
+        var a = Find(name, AttributeType.String);
+        return a is null ? defaultValue : a.S.ToStringUtf8();
+    }
+
     /// <summary>An INTS attribute, or null when absent.</summary>
     public long[]? GetInts(string name)
     {
