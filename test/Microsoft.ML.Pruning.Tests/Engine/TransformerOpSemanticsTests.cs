@@ -226,6 +226,22 @@ public sealed class TransformerOpSemanticsTests
     }
 
     [TestMethod]
+    public void Pow_ConstantExponentTwo_SquaresAndKeepsTheBaseType()
+    {
+        using var scope = NewDisposeScope();
+        var two = OnnxTensor.FromFloats("two", [2f], []);
+        using (var module = new OnnxTorchModule(BuildModel(13, [Node("Pow", ["X", "two"], ["Y"])], [two], ["X"], ["Y"])))
+        {
+            var x = torch.randn(3, 4);
+            Assert.IsTrue(Same(module.forward(x), x * x));
+            var integers = torch.tensor(new long[] { -3, 0, 5 });
+            var y = module.forward(integers);
+            Assert.AreEqual(ScalarType.Int64, y.dtype);
+            CollectionAssert.AreEqual(new long[] { 9, 0, 25 }, y.data<long>().ToArray());
+        }
+    }
+
+    [TestMethod]
     public void Cast_ToFloat16_IsRejectedNamingTheType()
     {
         var model = BuildModel(13, [Node("Cast", ["X"], ["Y"], "c", Attr("to", (long)TensorProto.Types.DataType.Float16))], [], ["X"], ["Y"]);

@@ -53,6 +53,9 @@ internal static class MathOps
     public static OpKernel Pow(NodeContext ctx)
     {
         int x = ctx.Input(0), e = ctx.Input(1), y = ctx.Output(0);
+        // X^2 (the variance in every decomposed LayerNorm of a BERT export): square, without a broadcast exponent tensor.
+        if (ctx.ConstantInput(1) is { } exponent && exponent.dim() == 0 && IsTwo(exponent))
+            return (s, _) => s[y] = s[x]!.square();
         return (s, _) =>
         {
             var baseValue = s[x]!;
@@ -93,5 +96,11 @@ internal static class MathOps
             Tensor? low = minSlot >= 0 ? s[minSlot] : null, high = maxSlot >= 0 ? s[maxSlot] : null;
             s[y] = s[x]!.clamp(low, high);
         };
+    }
+
+    private static bool IsTwo(Tensor scalar)
+    {
+        using var wide = scalar.to(ScalarType.Float64);
+        return wide.item<double>() == 2;
     }
 }
