@@ -79,6 +79,8 @@ public sealed class TransformerOpSemanticsTests
             StringAssert.StartsWith(compiled.Steps[0].Label, "Reshape");
             var target = compiled.Constants.Single(c => c.Name == "target").Value;
             CollectionAssert.AreEqual(new long[] { 2, -1 }, target.data<long>().ToArray());
+            // Intermediates of the folded chain are not kept; initializers are.
+            CollectionAssert.AreEquivalent(new[] { "table", "ones", "start", "end", "minus_one", "target" }, compiled.Constants.Select(c => c.Name).ToArray());
         }
         finally
         {
