@@ -64,9 +64,10 @@ internal static class OpArguments
     public static string Format(long[] shape) => $"[{string.Join(", ", shape)}]";
 
     /// <summary>
-    /// <paramref name="tensor"/> moved to <paramref name="device"/>'s device, or null when it is already there. Run-time
-    /// shape values (Shape's output) live on the CPU while constants follow the module to its device.
+    /// <paramref name="tensor"/> moved to the device of <paramref name="reference"/>, or null when it is already there
+    /// (the caller disposes a moved copy). Run-time shape values (Shape's output) live on the CPU while constants
+    /// follow the module to its device; on the CPU this costs two property reads.
     /// </summary>
-    public static Tensor? OnDeviceOf(Tensor tensor, Tensor device) =>
-        tensor.device_type == device.device_type && tensor.device_index == device.device_index ? null : tensor.to(device.device);
+    public static Tensor? OnDeviceOf(Tensor tensor, Tensor reference) =>
+        tensor.device_type == reference.device_type && tensor.device_index == reference.device_index ? null : tensor.to(reference.device);
 }
