@@ -64,6 +64,7 @@ internal static class GraphCompiler
         var state = new List<SlotBinding<TensorProto>>();
         var constants = new List<SlotBinding<Tensor>>();
         var constantByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var nodeConstants = new HashSet<int>(); // slots of Constant outputs and folded nodes
         try
         {
             foreach (var initializer in graph.Initializer)
@@ -145,10 +146,16 @@ internal static class GraphCompiler
                         constants.Add(new(node.Output[i], writes[i], value));
                         constantByName[node.Output[i]] = value;
                         producedBy[writes[i]] = -1;
+                        nodeConstants.Add(writes[i]);
                         defined[i] = true;
                     },
                     stateInitializers.Contains);
                 var kernel = op.Compile(context);
+                if (kernel is not null && op.Foldable && ConstantFolding.InputsAreConstant(node, constantByName))
+                {
+                    ConstantFolding.Fold(kernel, context, reads, writes, producedBy.Count, constantByName);
+                    kernel = null;
+                }
                 if (kernel is null)
                 {
                     for (int i = 0; i < writes.Length; i++)
@@ -168,6 +175,7 @@ internal static class GraphCompiler
                     throw new InvalidDataException($"Graph output '{outputNames[i]}' is not produced by any node, input or initializer.");
             }
 
+            DropUnreadNodeConstants(constants, nodeConstants, steps, outputSlots);
             return new CompiledGraph
             {
                 SlotCount = producedBy.Count,
@@ -232,6 +240,24 @@ internal static class GraphCompiler
             throw new NotSupportedException(
                 $"The Torch engine does not support operator{(problems.Count > 1 ? "s" : "")} {string.Join(", ", problems)}. " +
                 $"Supported operators: {string.Join(", ", OnnxOperators.Names)}.");
+    }
+
+    /// <summary>
+    /// Disposes and forgets the node-made constants no step reads and no graph output is: intermediates of folded
+    /// chains (a Shape of a constant feeding arithmetic feeding a Concat) need not live as buffers.
+    /// </summary>
+    private static void DropUnreadNodeConstants(
+        List<SlotBinding<Tensor>> constants, HashSet<int> nodeConstants, List<(OpKernel Kernel, int[] Reads, int[] Writes, string Label)> steps, int[] outputSlots)
+    {
+        var read = new HashSet<int>(outputSlots);
+        foreach (var step in steps)
+            foreach (int slot in step.Reads) read.Add(slot);
+        constants.RemoveAll(c =>
+        {
+            if (!nodeConstants.Contains(c.Slot) || read.Contains(c.Slot)) return false;
+            c.Value.Dispose();
+            return true;
+        });
     }
 
     /// <summary>For each step, the slots it produced or read whose last reader it is, except graph outputs.</summary>

@@ -20,6 +20,19 @@ internal static class TensorProtoConversion
     public static bool IsSupported(int dataType) => (DataType)dataType is
         DataType.Float or DataType.Int64 or DataType.Int32 or DataType.Double or DataType.Uint8 or DataType.Int8 or DataType.Bool;
 
+    /// <summary>The torch element type of an ONNX data type <see cref="IsSupported"/> accepts, or null for any other.</summary>
+    public static ScalarType? ScalarTypeOf(int dataType) => (DataType)dataType switch
+    {
+        DataType.Float => ScalarType.Float32,
+        DataType.Int64 => ScalarType.Int64,
+        DataType.Int32 => ScalarType.Int32,
+        DataType.Double => ScalarType.Float64,
+        DataType.Uint8 => ScalarType.Byte,
+        DataType.Int8 => ScalarType.Int8,
+        DataType.Bool => ScalarType.Bool,
+        _ => null,
+    };
+
     /// <summary>A new CPU tensor holding the values of <paramref name="proto"/> (the caller owns it).</summary>
     public static Tensor ToTorch(TensorProto proto)
     {

@@ -1,4 +1,5 @@
 using System;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
@@ -33,6 +34,51 @@ internal static class ActivationOps
     {
         int x = ctx.Input(0), y = ctx.Output(0);
         return (s, _) => s[y] = s[x]!.tanh();
+    }
+
+    /// <summary>max(0, min(1, alpha·X + beta)), alpha 0.2 and beta 0.5 by default.</summary>
+    public static OpKernel HardSigmoid(NodeContext ctx)
+    {
+        double alpha = ctx.GetFloat("alpha", 0.2f), beta = ctx.GetFloat("beta", 0.5f);
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) =>
+        {
+            var a = alpha.ToScalar();
+            var b = beta.ToScalar();
+            var zero = 0.0.ToScalar();
+            var one = 1.0.ToScalar();
+            using var scaled = s[x]!.mul(a);
+            using var shifted = scaled.add(b);
+            s[y] = shifted.clamp(zero, one);
+            GC.KeepAlive(a);
+            GC.KeepAlive(b);
+            GC.KeepAlive(zero);
+            GC.KeepAlive(one);
+        };
+    }
+
+    /// <summary>X · max(0, min(1, X/6 + 1/2)).</summary>
+    public static OpKernel HardSwish(NodeContext ctx)
+    {
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) => s[y] = nn.functional.hardswish(s[x]!);
+    }
+
+    /// <summary>
+    /// X · Φ(X) (<c>approximate</c> "none", the default) or its tanh approximation ("tanh"). Gelu joined the default
+    /// domain at opset 20; the engine also runs it in models importing an older opset.
+    /// </summary>
+    public static OpKernel Gelu(NodeContext ctx)
+    {
+        string approximate = ctx.GetString("approximate", "none");
+        var mode = approximate switch
+        {
+            "none" => TorchSharp.Modules.GELU.Approximate.none,
+            "tanh" => TorchSharp.Modules.GELU.Approximate.tanh,
+            _ => throw new NotSupportedException($"{ctx.Label}: attribute 'approximate' is '{approximate}'; ONNX defines 'none' and 'tanh'."),
+        };
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) => s[y] = nn.functional.gelu(s[x]!, mode);
     }
 
     /// <summary>Softmax: along <c>axis</c> (default −1) from opset 13; before, over the input coerced to 2-D at <c>axis</c> (default 1).</summary>
