@@ -64,6 +64,26 @@ internal sealed class PruningPipeline
             throw new InvalidOperationException(prunable.Any(w => Fits(w, options.Granularity))
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
+        if (_backend is not null) CheckTrainable(source);
+    }
+
+    /// <summary>The model output trained against (fine-tuning) or differentiated (gradient criteria).</summary>
+    private string ScoreOutput => _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+
+    /// <summary>
+    /// Before any data is read: the engine can train the sub-graph computing the score output (every op and attribute
+    /// supported), and that output depends on at least one of the weights being pruned.
+    /// </summary>
+    private void CheckTrainable(OnnxModel source)
+    {
+        string score = ScoreOutput;
+        if (!_options.OutputColumnNames.Contains(score))
+            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
+        var trainable = _backend!.CheckTrainable(source, score).ToHashSet(StringComparer.Ordinal);
+        if (!Candidates.Any(w => trainable.Contains(w.Name)))
+            throw new InvalidOperationException(
+                $"Output '{score}' depends on none of the weights being pruned ({string.Join(", ", Candidates.Take(5).Select(w => w.Name))}{(Candidates.Count > 5 ? ", …" : "")}), " +
+                $"so {(_options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
     }
 
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
@@ -81,11 +101,14 @@ internal sealed class PruningPipeline
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
         var needs = _criterion.Needs;
-        var batches = CalibrationStage.IsNeeded(needs)
+        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null;
+        var inputs = CalibrationStage.IsNeeded(needs) || trains
             ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames))
             : null;
-        var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
-        var fineTuneTask = _options.FineTune is { } fineTune ? Task(data, fineTune.LabelColumnName, null, nameof(FineTuneOptions.LabelColumnName)) : null;
+        var batches = CalibrationStage.IsNeeded(needs) ? inputs : null;
+        if (trains) CheckLabels(model, inputs!, data);
+        var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, inputs!, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
+        var fineTuneTask = _options.FineTune is { } fineTune ? Task(data, inputs!, fineTune.LabelColumnName, null, nameof(FineTuneOptions.LabelColumnName)) : null;
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
         switch (_options.Schedule)
@@ -222,19 +245,46 @@ internal sealed class PruningPipeline
         }));
     }
 
-    private TrainingTask Task(IDataView data, string labelColumn, int? rows, string labelOption)
+    private TrainingTask Task(IDataView data, ModelInputBatches inputs, string labelColumn, int? rows, string labelOption)
     {
-        if (_options.InputColumnNames.Length != 1)
-            throw new InvalidOperationException(
-                $"Training and gradient criteria take models with one input; this one maps {_options.InputColumnNames.Length} input columns.");
         var loss = TrainingDataReader.LossFor(data.Schema, labelColumn, labelOption);
-        string score = _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
-        if (!_options.OutputColumnNames.Contains(score))
-            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
-        var rowsRead = TrainingDataReader.Read(data, _options.InputColumnNames[0], labelColumn, loss,
-            nameof(PruningOptions.InputColumnNames), labelOption, rows);
+        var rowsRead = TrainingDataReader.Read(data, inputs.Columns, labelColumn, loss, labelOption, rows);
         if (rows is int wanted) WarnIfShort(rowsRead.RowCount, wanted);
-        return new TrainingTask(rowsRead, loss, score);
+        return new TrainingTask(rowsRead, loss, ScoreOutput);
+    }
+
+    /// <summary>
+    /// Before any row is read for training: the label columns' types (their losses) fit the score output's shape, which
+    /// ONNX Runtime reports on the first row (this also proves the input columns fit the model).
+    /// </summary>
+    private void CheckLabels(OnnxModel model, ModelInputBatches inputs, IDataView data)
+    {
+        var labels = new List<(string Column, string Option)>();
+        if (GradientStage.IsNeeded(_criterion.Needs)) labels.Add((_options.EffectiveLabelColumn!, nameof(PruningOptions.LabelColumnName)));
+        if (_options.FineTune is { } fineTune) labels.Add((fineTune.LabelColumnName, nameof(FineTuneOptions.LabelColumnName)));
+        var losses = labels.Select(l => (l.Column, l.Option, Loss: TrainingDataReader.LossFor(data.Schema, l.Column, l.Option))).ToList();
+        string score = ScoreOutput;
+        if (ModelProbe.OutputShapes(model, inputs, data, [score]) is not { } shapes) return; // no rows: the reader says so
+        long[] shape = shapes[score];
+        long perRow = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        string described = $"model output '{score}' has shape [{string.Join(", ", shape)}] on the first row ({perRow} value{(perRow == 1 ? "" : "s")} per row)";
+        foreach (var (column, option, loss) in losses)
+        {
+            var type = data.Schema[column].Type;
+            if (loss == TrainingLoss.CrossEntropy)
+            {
+                int classes = TrainingDataReader.ClassCount(data.Schema, column, option);
+                if (classes != perRow)
+                    throw new ArgumentOutOfRangeException(option,
+                        $"Label column '{column}' ({type}) has {classes} classes, but {described}: expected a Key label with {perRow} values.");
+            }
+            else if (perRow != 1)
+            {
+                throw new ArgumentOutOfRangeException(option,
+                    $"Label column '{column}' ({type}) trains {(loss == TrainingLoss.BinaryCrossEntropy ? "a binary classifier" : "a regression")} with one value per row, " +
+                    $"but {described}: expected a Key label with {perRow} values (cross-entropy over {perRow} classes).");
+            }
+        }
     }
 
     private void WarnIfShort(int rows, int? wanted = null)

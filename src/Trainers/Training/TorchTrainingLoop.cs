@@ -32,7 +32,9 @@ public static class TorchTrainingLoop
         torch.random.manual_seed(settings.Seed);
         module.train();
         using var optimizer = new GradientOptimizer(module.parameters(), settings);
-        int rows = data.RowCount, width = data.FeatureCount;
+        int rows = data.RowCount;
+        var batchesOf = new TrainingBatches(data, module.InputNames, settings.Loss, device);
+        string outputName = SingleOutput(module);
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
         var random = new Random(settings.Seed);
@@ -51,9 +53,9 @@ public static class TorchTrainingLoop
                 int count = Math.Min(settings.BatchSize, rows - start);
                 using (NewDisposeScope())
                 {
-                    var (x, y) = Gather(data, order, start, count, width, settings.Loss, device);
-                    var output = module.forward(x);
-                    var loss = Loss(output, y, settings.Loss);
+                    var batch = batchesOf.Build(order, start, count);
+                    var output = module.Forward(batch.Inputs)[outputName];
+                    var loss = Loss(output, RequireLabels(batch), settings.Loss);
                     optimizer.ZeroGrad();
                     loss.backward();
                     optimizer.Step();
@@ -98,7 +100,9 @@ public static class TorchTrainingLoop
                 var p = module.GetParameter(name);
                 parameters.Add((name, p, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()));
             }
-            int rows = data.RowCount, width = data.FeatureCount, batches = 0;
+            int rows = data.RowCount, batches = 0;
+            var batchesOf = new TrainingBatches(data, module.InputNames, loss, device);
+            string outputName = SingleOutput(module);
             int[] order = new int[rows];
             for (int i = 0; i < rows; i++) order[i] = i;
             foreach (var (_, p, _, _) in parameters) p.grad?.zero_();
@@ -108,8 +112,8 @@ public static class TorchTrainingLoop
                 int count = Math.Min(batchSize, rows - start);
                 using (NewDisposeScope())
                 {
-                    var (x, y) = Gather(data, order, start, count, width, loss, device);
-                    var value = Loss(module.forward(x), y, loss);
+                    var batch = batchesOf.Build(order, start, count);
+                    var value = Loss(module.Forward(batch.Inputs)[outputName], RequireLabels(batch), loss);
                     value.backward();
                     using var noGrad = no_grad();
                     foreach (var (name, p, absWg, g2) in parameters)
@@ -147,29 +151,14 @@ public static class TorchTrainingLoop
         }
     }
 
-    private static (Tensor X, Tensor Y) Gather(
-        TrainingData data, int[] order, int start, int count, int width, TrainingLoss lossKind, Device device)
-    {
-        var features = new float[count * width];
-        var source = data.Features.AsSpan();
-        for (int r = 0; r < count; r++)
-            source.Slice(order[start + r] * width, width).CopyTo(features.AsSpan(r * width, width));
-        var x = torch.tensor(features, new long[] { count, width }, device: device);
-        Tensor y;
-        if (lossKind == TrainingLoss.CrossEntropy)
-        {
-            var labels = new long[count];
-            for (int r = 0; r < count; r++) labels[r] = (long)data.Labels[order[start + r]];
-            y = torch.tensor(labels, new long[] { count }, device: device);
-        }
-        else
-        {
-            var labels = new float[count];
-            for (int r = 0; r < count; r++) labels[r] = data.Labels[order[start + r]];
-            y = torch.tensor(labels, new long[] { count }, device: device);
-        }
-        return (x, y);
-    }
+    /// <summary>The module's only output (the one <see cref="TrainingGraph.Extract"/> leaves), trained against.</summary>
+    private static string SingleOutput(OnnxTorchModule module) => module.OutputNames.Count == 1
+        ? module.OutputNames[0]
+        : throw new InvalidOperationException(
+            $"Training needs a graph with one output (see TrainingGraph.Extract); this one has [{string.Join(", ", module.OutputNames)}].");
+
+    private static Tensor RequireLabels(TrainingBatch batch) => batch.Labels
+        ?? throw new InvalidOperationException("The training data has no labels; this loss needs one label per row.");
 
     /// <summary>The task's loss on a batch; the output is flattened to one value per row for binary/regression.</summary>
     internal static Tensor Loss(Tensor output, Tensor target, TrainingLoss kind) => kind switch

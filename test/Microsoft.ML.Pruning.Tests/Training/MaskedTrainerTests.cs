@@ -74,7 +74,7 @@ public sealed class MaskedTrainerTests
         var w = tensor(initialWeight, [Classes, Width]).requires_grad_(true);
         var b = tensor(initialBias, [Classes]).requires_grad_(true);
         var x = tensor(data.Features, [Rows, Width]);
-        var y = tensor(data.Labels.Select(l => (long)l).ToArray(), [Rows]);
+        var y = tensor(data.Labels!.Select(l => (long)l).ToArray(), [Rows]);
         foreach (var order in orders)
         {
             for (int start = 0; start < Rows; start += Batch)
