@@ -18,7 +18,10 @@ internal static class ColumnChecks
     }
 
     public static ArgumentOutOfRangeException Mismatch(string parameter, string name, string expected, DataViewType actual) =>
-        new(parameter, $"Schema mismatch for input column '{name}': expected {expected}, got {actual}");
+        new(parameter, MismatchMessage(name, expected, actual));
+
+    private static string MismatchMessage(string name, string expected, DataViewType actual) =>
+        $"Schema mismatch for input column '{name}': expected {expected}, got {actual}";
 
     /// <summary>A known-size vector of Single (or a Single scalar, one feature); returns the feature count.</summary>
     public static int KnownSizeSingleVector(DataViewSchema schema, string name, string parameter)
@@ -62,10 +65,10 @@ internal static class ColumnChecks
         bool known = dims.Length > 1;
         foreach (var d in dims.Skip(1)) { if (d is long k and > 0) perRow *= k; else known = false; }
         string expected = known ? $"Vector<{item}, {perRow}>" : $"vector of {item}";
-        if (!actualItem.Equals(item))
-            throw Mismatch(parameter, name, expected, column.Type);
+        string declaredShape = $"[{string.Join(", ", dims.Select(d => d?.ToString() ?? "?"))}]";
         int size = column.Type is VectorDataViewType vector ? vector.Size : 1;
-        if (known && size != 0 && size != perRow)
-            throw Mismatch(parameter, name, expected, column.Type);
+        if (!actualItem.Equals(item) || (known && size != 0 && size != perRow))
+            throw new ArgumentOutOfRangeException(parameter,
+                $"{MismatchMessage(name, expected, column.Type)} (model input '{name}' has shape {(dims.Length == 0 ? "undeclared" : declaredShape)}).");
     }
 }
