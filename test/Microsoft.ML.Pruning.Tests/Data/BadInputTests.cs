@@ -96,9 +96,15 @@ public sealed class BadInputTests
     {
         var ml = new MLContext(1);
         var data = ml.Transforms.CopyColumns("image", "Features").Fit(TestData.Multiclass(ml)).Transform(TestData.Multiclass(ml));
-        var estimator = ml.Pruning().Magnitude(Options(InputModels.Image(["N", 1, "H", 4]), "Score", "image", new FineTuneOptions()));
+        var estimator = ml.Pruning().Magnitude(Options(InputModels.Image(["N", 1, "H", 3]), "Score", "image", new FineTuneOptions()));
         var ex = Refused<ArgumentOutOfRangeException>(() => estimator.Fit(data));
-        StringAssert.Contains(ex.Message, $"Column 'image' (Vector<Single, {TestData.FeatureCount}>) does not fit model input 'image' of shape [N, 1, H, 4]");
+        StringAssert.Contains(ex.Message, $"Column 'image' (Vector<Single, {TestData.FeatureCount}>) does not fit model input 'image' of shape [N, 1, H, 3]");
+
+        // 8 values do fill [N, 1, H, 4] (H = 2), but the model needs 16: running it on the first row says so.
+        estimator = ml.Pruning().Magnitude(Options(InputModels.Image(["N", 1, "H", 4]), "Score", "image", new FineTuneOptions()));
+        var run = Refused<InvalidOperationException>(() => estimator.Fit(data));
+        StringAssert.Contains(run.Message, $"column 'image' (Vector<Single, {TestData.FeatureCount}>) for model input 'image' of shape [N, 1, H, 4], fed as [1, 1, 2, 4]");
+        StringAssert.Contains(run.Message, "W: {3,16}");
     }
 
     [TestMethod]
