@@ -325,7 +325,7 @@ internal static class ThroughputBenchmark
             source.Slice(order[start + r] * width, width).CopyTo(features.AsSpan(r * width, width));
         var x = torch.tensor(features, new long[] { count, width });
         var labels = new long[count];
-        for (int r = 0; r < count; r++) labels[r] = (long)data.Labels[order[start + r]];
+        for (int r = 0; r < count; r++) labels[r] = (long)data.Labels![order[start + r]];
         var y = torch.tensor(labels, new long[] { count });
         return (x, y);
     }

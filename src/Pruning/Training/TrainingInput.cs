@@ -27,6 +27,7 @@ public sealed class TrainingInput
         RowShape = rowShape;
         RowOffsets = rowOffsets;
         RowCount = rowCount;
+        RowWidth = rowShape is null ? 0 : Product(rowShape);
     }
 
     /// <summary>The model input fed with these rows; null feeds the model's only input.</summary>
@@ -54,7 +55,7 @@ public sealed class TrainingInput
     public bool IsVariableLength => RowOffsets is not null;
 
     /// <summary>Values per row when rows have a fixed shape; 0 when they vary.</summary>
-    public int RowWidth => RowShape is null ? 0 : Product(RowShape);
+    public int RowWidth { get; }
 
     /// <summary>Float rows of shape <paramref name="rowShape"/> (e.g. [784], or [3, 224, 224] for images), row-major; wraps the array.</summary>
     public static TrainingInput FromFloats(string? name, float[] values, int[] rowShape)
