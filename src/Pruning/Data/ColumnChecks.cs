@@ -42,8 +42,9 @@ internal static class ColumnChecks
     /// Checks, without building a scorer, that a column can feed the model input of the same name: its item type is
     /// the input's element type and, when both sizes are known, it has as many values per row as the input (its
     /// dimensions after the batch dimension) holds. Inputs the graph does not declare are left to the scorer.
+    /// <paramref name="shape"/> (from <see cref="PruningOptions.InputShapes"/>) replaces the declared shape.
     /// </summary>
-    public static void ModelInput(OnnxModel model, DataViewSchema schema, string name, string parameter)
+    public static void ModelInput(OnnxModel model, DataViewSchema schema, string name, string parameter, int[]? shape = null)
     {
         var column = Find(schema, name, parameter);
         var declared = model.Graph.Input.FirstOrDefault(i => i.Name == name);
@@ -60,7 +61,7 @@ internal static class ColumnChecks
         };
         if (item is null) return;
         var actualItem = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
-        long?[] dims = model.GetShape(name) ?? [];
+        long?[] dims = shape?.Select(d => d > 0 ? d : (long?)null).ToArray() ?? model.GetShape(name) ?? [];
         long perRow = 1;
         bool known = dims.Length > 1;
         foreach (var d in dims.Skip(1)) { if (d is long k and > 0) perRow *= k; else known = false; }
@@ -69,6 +70,6 @@ internal static class ColumnChecks
         int size = column.Type is VectorDataViewType vector ? vector.Size : 1;
         if (!actualItem.Equals(item) || (known && size != 0 && size != perRow))
             throw new ArgumentOutOfRangeException(parameter,
-                $"{MismatchMessage(name, expected, column.Type)} (model input '{name}' has shape {(dims.Length == 0 ? "undeclared" : declaredShape)}).");
+                $"{MismatchMessage(name, expected, column.Type)} (model input '{name}' has shape {(dims.Length == 0 ? "undeclared" : declaredShape)}{(shape is null ? "" : ", from InputShapes")}).");
     }
 }

@@ -20,7 +20,13 @@ internal static class ModelInputColumns
 {
     /// <exception cref="ArgumentOutOfRangeException">A column is missing, of the wrong type, or does not fit the input's shape.</exception>
     /// <exception cref="NotSupportedException">A model input is neither FLOAT nor INT64.</exception>
-    public static IReadOnlyList<ModelInputColumn> Resolve(OnnxModel model, DataViewSchema schema, IReadOnlyList<string> names, string parameter)
+    /// <param name="model">The model.</param>
+    /// <param name="schema">The data's schema.</param>
+    /// <param name="names">The input columns.</param>
+    /// <param name="parameter">The option naming them, for messages.</param>
+    /// <param name="inputShapes">Shapes replacing declared ones (<see cref="PruningOptions.InputShapes"/>: full shape, batch first).</param>
+    public static IReadOnlyList<ModelInputColumn> Resolve(OnnxModel model, DataViewSchema schema, IReadOnlyList<string> names, string parameter,
+        IDictionary<string, int[]>? inputShapes = null)
     {
         var result = new List<ModelInputColumn>(names.Count);
         foreach (string name in names)
@@ -29,7 +35,7 @@ internal static class ModelInputColumns
             var declared = model.Graph.Input.FirstOrDefault(i => i.Name == name && !model.HasInitializer(i.Name))
                 ?? throw new ArgumentOutOfRangeException(parameter, name,
                     $"Column '{name}' names no input of the model. Model inputs: {string.Join(", ", model.Graph.Input.Where(i => !model.HasInitializer(i.Name)).Select(i => i.Name))}.");
-            result.Add(ResolveOne(declared, column, parameter));
+            result.Add(ResolveOne(declared, column, parameter, (inputShapes is not null && inputShapes.TryGetValue(name, out var given) ? given : null)));
         }
         long?[] batches = [.. result.Select(r => r.FixedBatch).Where(b => b is not null).Distinct()];
         if (batches.Length > 1)
@@ -37,7 +43,7 @@ internal static class ModelInputColumns
         return result;
     }
 
-    private static ModelInputColumn ResolveOne(ValueInfoProto declared, DataViewSchema.Column column, string parameter)
+    private static ModelInputColumn ResolveOne(ValueInfoProto declared, DataViewSchema.Column column, string parameter, int[]? explicitShape)
     {
         string name = column.Name;
         var tensor = declared.Type?.TensorType;
@@ -66,6 +72,17 @@ internal static class ModelInputColumns
                 $"{(elementType == TrainingElementType.Float ? "known-size vector of Single" : "vector of Int64")} for model input '{name}' ({OnnxElementType.Name(tensor?.ElemType ?? 0)} {shape})",
                 column.Type);
 
+        if (explicitShape is not null)
+        {
+            // The option's shape replaces the declared one; where the model declares a dimension, both must agree.
+            string given = $"[{string.Join(", ", explicitShape)}]";
+            if (dims is not null && (dims.Length != explicitShape.Length
+                || dims.Zip(explicitShape).Skip(1).Any(p => p.First.Value is long d && d != p.Second)))
+                throw new ArgumentOutOfRangeException(nameof(PruningOptions.InputShapes),
+                    $"InputShapes['{name}'] is {given}, which model input '{name}' of shape {shape} does not allow.");
+            dims = [.. explicitShape.Select((d, i) => (Value: i == 0 ? dims?[0].Value : (long?)d, Param: ""))];
+            shape = $"{given} (InputShapes)";
+        }
         long? batch = dims?[0].Value;
         var rest = dims?.Skip(1).ToArray();
         string columnType = column.Type.ToString() ?? "";

@@ -41,8 +41,9 @@ internal sealed class ModelInputBatches
     /// <summary>Checks the columns against the model inputs of the same names.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type or size.</exception>
     /// <exception cref="NotSupportedException">A model input is neither FLOAT nor INT64.</exception>
-    public static ModelInputBatches Create(OnnxModel model, DataViewSchema schema, IReadOnlyList<string> inputColumns, string parameter) =>
-        new(ModelInputColumns.Resolve(model, schema, inputColumns, parameter));
+    public static ModelInputBatches Create(OnnxModel model, DataViewSchema schema, IReadOnlyList<string> inputColumns, string parameter,
+        IDictionary<string, int[]>? inputShapes = null) =>
+        new(ModelInputColumns.Resolve(model, schema, inputColumns, parameter, inputShapes));
 
     /// <summary>
     /// Yields batches of at most <paramref name="rows"/> rows (a fixed batch size drops a last partial batch).

@@ -97,13 +97,13 @@ internal sealed class PruningPipeline
     {
         var watch = Stopwatch.StartNew();
         foreach (string name in _options.InputColumnNames)
-            ColumnChecks.ModelInput(source, data.Schema, name, nameof(data));
+            ColumnChecks.ModelInput(source, data.Schema, name, nameof(data), _options.InputShapes.TryGetValue(name, out var shape) ? shape : null);
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
         var needs = _criterion.Needs;
         bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null;
         var inputs = CalibrationStage.IsNeeded(needs) || trains
-            ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames))
+            ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes)
             : null;
         var batches = CalibrationStage.IsNeeded(needs) ? inputs : null;
         if (trains) CheckLabels(model, inputs!, data);
@@ -136,7 +136,8 @@ internal sealed class PruningPipeline
                 break;
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
-        return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method);
+        return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+            inputShapes: _options.InputShapes);
     }
 
     /// <summary>The report's first line: what was done.</summary>

@@ -102,6 +102,9 @@ public sealed class ModelInputFitTests
         var pruned = Wanda(ml, InputModels.Tokens(), ["input_ids", "attention_mask"]).Fit(data);
         Assert.AreEqual(0.5, pruned.Report.Sparsity, 0.01);
         Assert.HasCount(1, pruned.Report.Layers, "the MatMul weight is the prunable layer");
+        var scores = Transforms.TestData.ScoreColumn(pruned.Transform(data));
+        Assert.HasCount(120, scores);
+        Assert.IsTrue(scores.All(s => s.Length == 3 && System.Math.Abs(s.Sum() - 1) < 1e-4), "the pruned model scores token rows of any length");
     }
 
     [TestMethod]
