@@ -73,6 +73,23 @@ public sealed class ModelInputFitTests
     }
 
     [TestMethod]
+    public void Taylor_TwoFloatInputs_AccumulatesGradientsThroughBoth()
+    {
+        var ml = new MLContext(1);
+        var data = DataRows.TwoInputs(ml);
+        PrunedModelTransformer Prune(string criterion) => ml.Pruning().Prune(new PruneOptions
+        {
+            Criterion = criterion, Model = InputModels.TwoInputs(), OutputColumnNames = ["Score"], InputColumnNames = ["A", "B"],
+            LabelColumnName = "Label", Sparsity = 0.5, Scope = Algorithms.PruningScope.Layer,
+        }).Fit(data);
+        var taylor = Prune("taylor");
+        foreach (var layer in taylor.Report.Layers) Assert.AreEqual(0.5, layer.Sparsity, 0.1, layer.Name);
+        var magnitude = Prune("magnitude");
+        Assert.IsFalse(InputModels.Weights(taylor.Model)["Wb"].SequenceEqual(InputModels.Weights(magnitude.Model)["Wb"]),
+            "|w·g| through input B should give another mask than |w| alone");
+    }
+
+    [TestMethod]
     public void FineTune_ImageColumn_IsFedAsNchw()
     {
         // The model transposes H and W before flattening, which only a rank-4 [N, 1, 4, 4] input allows.
