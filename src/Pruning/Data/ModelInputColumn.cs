@@ -17,10 +17,9 @@ namespace Microsoft.ML.Pruning.Data;
 /// <param name="ColumnType">The column's type in words, e.g. "Vector&lt;Single, 784&gt;".</param>
 /// <param name="LengthDimension">For rows of varying length: the symbolic name of the input's sequence axis (inputs
 /// sharing it must have rows of equal length), or null.</param>
-/// <param name="ColumnHasFixedSize">Whether the column's vector size is known (else every row is measured).</param>
 internal sealed record ModelInputColumn(
     string Name, TrainingElementType ElementType, int[]? RowShape, long? FixedBatch, string DeclaredShape, string ColumnType,
-    string? LengthDimension, bool ColumnHasFixedSize)
+    string? LengthDimension)
 {
     /// <summary>Values per row for a fixed row shape; 0 when rows vary.</summary>
     public int Width => RowShape is null ? 0 : RowShape.Aggregate(1, (a, b) => a * b);

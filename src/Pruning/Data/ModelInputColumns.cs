@@ -90,26 +90,26 @@ internal static class ModelInputColumns
 
         if (size is int width)
         {
-            if (rest is null) return new(name, elementType, [width], batch, shape, columnType, null, true);
+            if (rest is null) return new(name, elementType, [width], batch, shape, columnType, null);
             int unknown = rest.Count(d => d.Value is null);
             long known = rest.Where(d => d.Value is not null).Aggregate(1L, (a, d) => a * d.Value!.Value);
             if (unknown == 0 && known == width)
-                return new(name, elementType, [.. rest.Select(d => checked((int)d.Value!.Value))], batch, shape, columnType, null, true);
+                return new(name, elementType, [.. rest.Select(d => checked((int)d.Value!.Value))], batch, shape, columnType, null);
             if (unknown == 0)
                 throw new ArgumentOutOfRangeException(parameter, Misfit($"the column has {width} values per row, the input {known}."));
             if (unknown == 1 && width % known == 0)
-                return new(name, elementType, [.. rest.Select(d => d.Value is long k ? checked((int)k) : (int)(width / known))], batch, shape, columnType, null, true);
+                return new(name, elementType, [.. rest.Select(d => d.Value is long k ? checked((int)k) : (int)(width / known))], batch, shape, columnType, null);
             throw new ArgumentOutOfRangeException(parameter, unknown == 1
                 ? Misfit($"{width} values per row are not a whole number of the {known} values the known dimensions hold.")
-                : Misfit($"{unknown} dimensions after the batch are unknown, so {width} values per row have no single shape."));
+                : Misfit($"{unknown} dimensions after the batch are unknown, so {width} values per row have no single shape; give the shape in {nameof(PruningOptions.InputShapes)}['{name}']."));
         }
 
         // An Int64 column of varying size: token rows.
         if (rest is null || (rest.Length == 1 && rest[0].Value is null))
-            return new(name, elementType, null, batch, shape, columnType, rest is null || string.IsNullOrEmpty(rest[0].Param) ? null : rest[0].Param, false);
+            return new(name, elementType, null, batch, shape, columnType, rest is null || string.IsNullOrEmpty(rest[0].Param) ? null : rest[0].Param);
         if (rest.All(d => d.Value is not null))
-            return new(name, elementType, [.. rest.Select(d => checked((int)d.Value!.Value))], batch, shape, columnType, null, false);
+            return new(name, elementType, [.. rest.Select(d => checked((int)d.Value!.Value))], batch, shape, columnType, null);
         throw new ArgumentOutOfRangeException(parameter,
-            Misfit("rows of varying size feed an input of one sequence axis ([batch, sequence]) or of fixed dimensions only."));
+            Misfit("rows of varying size feed an input of one sequence axis ([batch, sequence]) or of fixed dimensions only; give the shape in {nameof(PruningOptions.InputShapes)}['{name}']."));
     }
 }

@@ -45,7 +45,7 @@ internal static class TrainingDataReader
         ArgumentNullException.ThrowIfNull(data);
         int width = ColumnChecks.KnownSizeSingleVector(data.Schema, featureColumn, featureParameter);
         var column = new ModelInputColumn(featureColumn, TrainingElementType.Float, [width], null, $"[N, {width}]",
-            data.Schema[featureColumn].Type.ToString() ?? "", null, true);
+            data.Schema[featureColumn].Type.ToString() ?? "", null);
         var read = Read(data, [column], labelColumn, loss, labelParameter, maxRows);
         return new TrainingData(read.Inputs[0].Floats!, width, read.Labels!);
     }

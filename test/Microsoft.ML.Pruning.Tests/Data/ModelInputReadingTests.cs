@@ -41,6 +41,7 @@ public sealed class ModelInputReadingTests
             () => ModelInputColumns.Resolve(InputModels.Image(["N", 1, "H", "W"]), DataRows.Images(ml).Schema, ["image"], "inputs"));
         StringAssert.Contains(ex.Message, "Column 'image' (Vector<Single, 16>)");
         StringAssert.Contains(ex.Message, "model input 'image' of shape [N, 1, H, W]");
+        StringAssert.Contains(ex.Message, "give the shape in InputShapes['image']");
     }
 
     [TestMethod]
