@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Reflection;
 using Microsoft.ML.Runtime;
 
@@ -69,17 +70,22 @@ internal sealed class MLContextServices
     /// FallbackToCpu, a CPU-only ONNX Runtime (which lacks the CUDA entry point that ML.NET's own fallback does
     /// not catch) gives a CPU scorer instead of an error.
     /// </summary>
-    public IEstimator<ITransformer> OnnxScorer(string[] outputColumns, string[] inputColumns, byte[] model)
+    /// <param name="outputColumns">Model outputs to score.</param>
+    /// <param name="inputColumns">Columns fed to the model inputs of the same names.</param>
+    /// <param name="model">The ONNX bytes.</param>
+    /// <param name="inputShapes">Input shapes overriding the declared ones (ML.NET's shapeDictionary); null or empty for none.</param>
+    public IEstimator<ITransformer> OnnxScorer(string[] outputColumns, string[] inputColumns, byte[] model, IDictionary<string, int[]>? inputShapes = null)
     {
+        var shapes = inputShapes is { Count: > 0 } ? new Dictionary<string, int[]>(inputShapes, StringComparer.Ordinal) : null;
         try
         {
             return Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new System.IO.MemoryStream(model),
-                shapeDictionary: null, gpuDeviceId: GpuDeviceId, fallbackToCpu: FallbackToCpu);
+                shapeDictionary: shapes, gpuDeviceId: GpuDeviceId, fallbackToCpu: FallbackToCpu);
         }
         catch (EntryPointNotFoundException) when (GpuDeviceId is not null && FallbackToCpu)
         {
             Info($"ONNX Runtime here has no CUDA support; scoring on the CPU (FallbackToCpu).");
-            return Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new System.IO.MemoryStream(model));
+            return Context.Transforms.ApplyOnnxModel(outputColumns, inputColumns, new System.IO.MemoryStream(model), shapeDictionary: shapes, gpuDeviceId: null, fallbackToCpu: false);
         }
     }
 

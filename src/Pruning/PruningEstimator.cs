@@ -28,7 +28,7 @@ public sealed class PruningEstimator : IEstimator<PrunedModelTransformer>
         _source = options.Model ?? OnnxModel.Load(options.ModelPath!);
         _ = new PruningPipeline(_services, options, _source); // checks criterion, layers, columns and backend now, before any data
         // Only GetOutputSchema needs ML.NET's scorer on the source model; it is built once, if asked.
-        _sourceScorer = new Lazy<IEstimator<ITransformer>>(() => _services.OnnxScorer(_options.OutputColumnNames, _options.InputColumnNames, _source.ToBytes()));
+        _sourceScorer = new Lazy<IEstimator<ITransformer>>(() => _services.OnnxScorer(_options.OutputColumnNames, _options.InputColumnNames, _source.ToBytes(), _options.InputShapes));
     }
 
     /// <summary>

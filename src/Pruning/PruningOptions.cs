@@ -28,6 +28,15 @@ public abstract class PruningOptions
     public string[] InputColumnNames { get; set; } = [];
 
     /// <summary>
+    /// Shapes of model inputs whose declared shape is missing or leaves more than one dimension unknown, as
+    /// <c>ApplyOnnxModel</c>'s <c>shapeDictionary</c>: the full shape, batch dimension first, e.g. <c>[1, 3, 224, 224]</c>
+    /// for an image input declared [N, 3, H, W]. The batch dimension's value is not used for calibration or training
+    /// (batches take any size); the ML.NET scorer the estimator emits gets the shapes as they are.
+    /// </summary>
+    /// <example><code>options.InputShapes["image"] = [1, 1, 28, 28];</code></example>
+    public IDictionary<string, int[]> InputShapes { get; set; } = new Dictionary<string, int[]>(StringComparer.Ordinal);
+
+    /// <summary>
     /// Fraction pruned, in [0, 1): of the weights (<see cref="PruningGranularity.Unstructured"/>) or of the output
     /// units (<see cref="PruningGranularity.Neuron"/>, <see cref="PruningGranularity.Channel"/>). 0 leaves the model unchanged.
     /// </summary>
@@ -92,6 +101,15 @@ public abstract class PruningOptions
             throw new ArgumentException("OutputColumnNames must name at least one model output.", nameof(OutputColumnNames));
         if (InputColumnNames is null || InputColumnNames.Length == 0)
             throw new ArgumentException("InputColumnNames must name at least one model input.", nameof(InputColumnNames));
+        if (InputShapes is null) throw new ArgumentNullException(nameof(InputShapes));
+        foreach (var (input, shape) in InputShapes)
+        {
+            if (!InputColumnNames.Contains(input))
+                throw new ArgumentException($"{nameof(InputShapes)} names '{input}', which is not one of {nameof(InputColumnNames)} ({string.Join(", ", InputColumnNames)}).", nameof(InputShapes));
+            if (shape is null || shape.Length < 2 || shape.Skip(1).Any(d => d <= 0) || shape[0] is 0 or < -1)
+                throw new ArgumentOutOfRangeException(nameof(InputShapes), $"{nameof(InputShapes)}['{input}'] must be a batch dimension (positive, or -1) followed by at least one positive dimension; got " +
+                    $"[{(shape is null ? "null" : string.Join(", ", shape))}].");
+        }
         MaskSelectionOptions.ValidateSparsity(Sparsity, nameof(Sparsity));
         if (!Enum.IsDefined(Scope))
             throw new ArgumentOutOfRangeException(nameof(Scope), Scope, $"{nameof(Scope)} must be Layer or Global; got {Scope}.");

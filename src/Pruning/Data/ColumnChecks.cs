@@ -18,7 +18,10 @@ internal static class ColumnChecks
     }
 
     public static ArgumentOutOfRangeException Mismatch(string parameter, string name, string expected, DataViewType actual) =>
-        new(parameter, $"Schema mismatch for input column '{name}': expected {expected}, got {actual}");
+        new(parameter, MismatchMessage(name, expected, actual));
+
+    private static string MismatchMessage(string name, string expected, DataViewType actual) =>
+        $"Schema mismatch for input column '{name}': expected {expected}, got {actual}";
 
     /// <summary>A known-size vector of Single (or a Single scalar, one feature); returns the feature count.</summary>
     public static int KnownSizeSingleVector(DataViewSchema schema, string name, string parameter)
@@ -39,8 +42,9 @@ internal static class ColumnChecks
     /// Checks, without building a scorer, that a column can feed the model input of the same name: its item type is
     /// the input's element type and, when both sizes are known, it has as many values per row as the input (its
     /// dimensions after the batch dimension) holds. Inputs the graph does not declare are left to the scorer.
+    /// <paramref name="shape"/> (from <see cref="PruningOptions.InputShapes"/>) replaces the declared shape.
     /// </summary>
-    public static void ModelInput(OnnxModel model, DataViewSchema schema, string name, string parameter)
+    public static void ModelInput(OnnxModel model, DataViewSchema schema, string name, string parameter, int[]? shape = null)
     {
         var column = Find(schema, name, parameter);
         var declared = model.Graph.Input.FirstOrDefault(i => i.Name == name);
@@ -57,15 +61,15 @@ internal static class ColumnChecks
         };
         if (item is null) return;
         var actualItem = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
-        long?[] dims = model.GetShape(name) ?? [];
+        long?[] dims = shape?.Select(d => d > 0 ? d : (long?)null).ToArray() ?? model.GetShape(name) ?? [];
         long perRow = 1;
         bool known = dims.Length > 1;
         foreach (var d in dims.Skip(1)) { if (d is long k and > 0) perRow *= k; else known = false; }
         string expected = known ? $"Vector<{item}, {perRow}>" : $"vector of {item}";
-        if (!actualItem.Equals(item))
-            throw Mismatch(parameter, name, expected, column.Type);
+        string declaredShape = $"[{string.Join(", ", dims.Select(d => d?.ToString() ?? "?"))}]";
         int size = column.Type is VectorDataViewType vector ? vector.Size : 1;
-        if (known && size != 0 && size != perRow)
-            throw Mismatch(parameter, name, expected, column.Type);
+        if (!actualItem.Equals(item) || (known && size != 0 && size != perRow))
+            throw new ArgumentOutOfRangeException(parameter,
+                $"{MismatchMessage(name, expected, column.Type)} (model input '{name}' has shape {(dims.Length == 0 ? "undeclared" : declaredShape)}{(shape is null ? "" : ", from InputShapes")}).");
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.Pruning.Training;
 
@@ -34,75 +35,90 @@ internal static class TrainingDataReader
         return (int)key.Count;
     }
 
-    /// <summary>Reads the first <paramref name="maxRows"/> rows (all when null) into memory; without <paramref name="labelColumn"/>, features alone.</summary>
+    /// <summary>
+    /// Reads the first <paramref name="maxRows"/> rows (all when null) of one Single feature column (the model's only
+    /// input) and, when <paramref name="labelColumn"/> is given, a label column into memory: the SparseMlp form.
+    /// </summary>
     public static TrainingData Read(IDataView data, string featureColumn, string? labelColumn, TrainingLoss loss,
         string featureParameter, string labelParameter, int? maxRows = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         int width = ColumnChecks.KnownSizeSingleVector(data.Schema, featureColumn, featureParameter);
-        if (labelColumn is null) return ReadUnlabelled(data, featureColumn, width, maxRows);
-        var expectedLoss = LossFor(data.Schema, labelColumn, labelParameter);
-        if (expectedLoss != loss)
-        {
-            string expected = loss switch
-            {
-                TrainingLoss.CrossEntropy => "Key",
-                TrainingLoss.BinaryCrossEntropy => "Boolean",
-                _ => "Single",
-            };
-            throw ColumnChecks.Mismatch(labelParameter, labelColumn, expected, data.Schema[labelColumn].Type);
-        }
-        var featureCol = data.Schema[featureColumn];
-        var labelCol = data.Schema[labelColumn];
-        long? knownRows = data.GetRowCount();
-        var features = new List<float>(knownRows is long k and > 0 ? (int)Math.Min(k * width, int.MaxValue / 2) : 1024);
-        var labels = new List<float>(knownRows is long r and > 0 ? (int)Math.Min(r, int.MaxValue) : 1024);
-
-        using var cursor = data.GetRowCursor([featureCol, labelCol]);
-        var featureGetter = FeatureGetter(cursor, featureCol);
-        var labelGetter = LabelGetter(cursor, labelCol, loss);
-        var row = new float[width];
-        long index = 0;
-        while ((maxRows is null || index < maxRows) && cursor.MoveNext())
-        {
-            featureGetter(row);
-            for (int i = 0; i < width; i++)
-                if (!float.IsFinite(row[i]))
-                    throw new InvalidDataException(
-                        $"Column '{featureColumn}' has {row[i]} at row {index}, slot {i}; training needs finite features (clean or impute them first).");
-            float label = labelGetter();
-            if (float.IsNaN(label))
-                throw new InvalidDataException($"Column '{labelColumn}' has a missing value at row {index}; remove or fill such rows first.");
-            features.AddRange(row);
-            labels.Add(label);
-            index++;
-        }
-        if (labels.Count == 0)
-            throw new InvalidOperationException("The training data has no rows.");
-        return new TrainingData(features.ToArray(), width, labels.ToArray());
+        var column = new ModelInputColumn(featureColumn, TrainingElementType.Float, [width], null, $"[N, {width}]",
+            data.Schema[featureColumn].Type.ToString() ?? "", null);
+        var read = Read(data, [column], labelColumn, loss, labelParameter, maxRows);
+        var features = read.Inputs[0].Floats!;
+        return read.Labels is { } labels ? new TrainingData(features, width, labels) : new TrainingData(features, width);
     }
 
-    private static TrainingData ReadUnlabelled(IDataView data, string featureColumn, int width, int? maxRows)
+    /// <summary>
+    /// Reads the first <paramref name="maxRows"/> rows (all when null) of the model input columns and, when
+    /// <paramref name="labelColumn"/> is given, the labels, into memory. Token rows of varying length are kept as they
+    /// are (batches pad them). Non-finite features, rows that do not fit a fixed input shape and missing labels are
+    /// errors naming the column and the row.
+    /// </summary>
+    public static TrainingData Read(IDataView data, IReadOnlyList<ModelInputColumn> inputs, string? labelColumn, TrainingLoss loss,
+        string labelParameter, int? maxRows = null)
     {
-        var featureCol = data.Schema[featureColumn];
-        var features = new List<float>(1024);
-        using var cursor = data.GetRowCursor([featureCol]);
-        var featureGetter = FeatureGetter(cursor, featureCol);
-        var row = new float[width];
+        ArgumentNullException.ThrowIfNull(data);
+        DataViewSchema.Column? labelCol = null;
+        if (labelColumn is not null)
+        {
+            var expectedLoss = LossFor(data.Schema, labelColumn, labelParameter);
+            if (expectedLoss != loss)
+            {
+                string expected = loss switch
+                {
+                    TrainingLoss.CrossEntropy => "Key",
+                    TrainingLoss.BinaryCrossEntropy => "Boolean",
+                    _ => "Single",
+                };
+                throw ColumnChecks.Mismatch(labelParameter, labelColumn, expected, data.Schema[labelColumn].Type);
+            }
+            labelCol = data.Schema[labelColumn];
+        }
+        long? knownRows = data.GetRowCount();
+        int capacity = knownRows is long k and > 0 ? (int)Math.Min(k, 1 << 20) : 1024;
+        var floats = inputs.Select(i => i.ElementType == TrainingElementType.Float ? new List<float>(capacity * Math.Max(1, Math.Min(i.Width, 1024))) : null).ToArray();
+        var int64s = inputs.Select(i => i.ElementType == TrainingElementType.Int64 ? new List<long>(capacity) : null).ToArray();
+        var offsets = inputs.Select(i => i.RowShape is null ? new List<int>(capacity) { 0 } : null).ToArray();
+        var labels = labelCol is null ? null : new List<float>(capacity);
+
+        var columns = inputs.Select(i => data.Schema[i.Name]).ToList();
+        if (labelCol is { } lc) columns.Add(lc);
+        using var cursor = data.GetRowCursor(columns);
+        var rows = new ModelInputRowReader(cursor, inputs, "training");
+        var labelGetter = labelCol is { } l ? LabelGetter(cursor, l, loss) : null;
         long index = 0;
         while ((maxRows is null || index < maxRows) && cursor.MoveNext())
         {
-            featureGetter(row);
-            for (int i = 0; i < width; i++)
-                if (!float.IsFinite(row[i]))
-                    throw new InvalidDataException(
-                        $"Column '{featureColumn}' has {row[i]} at row {index}, slot {i}; training needs finite features (clean or impute them first).");
-            features.AddRange(row);
+            rows.Read(index);
+            if (labelGetter is not null)
+            {
+                float label = labelGetter();
+                if (float.IsNaN(label))
+                    throw new InvalidDataException($"Column '{labelColumn}' has a missing value at row {index}; remove or fill such rows first.");
+                labels!.Add(label);
+            }
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                if (floats[i] is { } f) f.AddRange(rows.Floats(i));
+                else int64s[i]!.AddRange(rows.Int64s(i));
+                offsets[i]?.Add(checked(offsets[i]![^1] + rows.Length(i)));
+            }
             index++;
         }
         if (index == 0)
             throw new InvalidOperationException("The training data has no rows.");
-        return new TrainingData(features.ToArray(), width);
+        var result = new TrainingInput[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            result[i] = floats[i] is { } f ? TrainingInput.FromFloats(input.Name, [.. f], input.RowShape!)
+                : offsets[i] is { } o ? TrainingInput.FromInt64Rows(input.Name, [.. int64s[i]!], [.. o])
+                : TrainingInput.FromInt64s(input.Name, [.. int64s[i]!], input.RowShape!);
+        }
+        return new TrainingData(result, labels?.ToArray());
     }
 
     /// <summary>Reads a Single vector or scalar column of the current row into a float array of its width.</summary>

@@ -44,27 +44,27 @@ internal static class CalibrationStage
                 Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         }
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
+        using var options = ModelProbe.QuietOptions();
         using var inference = new InferenceSession(session.ToBytes(), options);
         using var run = new RunOptions();
         string[] inputNames = [.. batches.Names];
         int seen = 0;
-        foreach (var (values, shapes, count) in batches.Read(data, rows))
+        foreach (var batch in batches.Read(data, rows))
         {
-            var inputs = new OrtValue[values.Length];
+            var inputs = batch.ToOrtValues();
             try
             {
-                for (int i = 0; i < values.Length; i++) inputs[i] = OrtValue.CreateTensorValueFromMemory(values[i], shapes[i]);
-                using var outputs = inference.Run(run, inputNames, inputs, fetched);
+                using var outputs = ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
                 var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
-                for (int i = 0; i < inputNames.Length; i++) byName[inputNames[i]] = (values[i], shapes[i]);
+                for (int i = 0; i < inputNames.Length; i++)
+                    if (batch.Values[i] is float[] floats) byName[inputNames[i]] = (floats, batch.Shapes[i]);
                 foreach (var plan in plans)
                 {
                     if (plan.Accumulator.NeedsInput)
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
                         plan.Accumulator.AddInput(x, shape, LayerTensors.InputAxis(model, plan.Weight, shape.Length), plan.InputTensor, seen);
-                        plan.Accumulator.CountRows(count);
+                        plan.Accumulator.CountRows(batch.Rows);
                     }
                     if (plan.Accumulator.NeedsUnits)
                     {
@@ -75,9 +75,9 @@ internal static class CalibrationStage
             }
             finally
             {
-                foreach (var input in inputs) input?.Dispose();
+                foreach (var input in inputs) input.Dispose();
             }
-            seen += count;
+            seen += batch.Rows;
         }
         return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen);
     }

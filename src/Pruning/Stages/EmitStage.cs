@@ -27,10 +27,11 @@ internal static class EmitStage
     /// <param name="scoringView">Rewrites the compact model into the graph ML.NET scores (e.g. per-row shapes); null scores it as is.</param>
     /// <param name="appendScoring">Adds ML.NET transforms after the ONNX scorer; null adds none.</param>
     /// <param name="fineTuning">How each fine-tuning run went, for the report; null or empty for none.</param>
+    /// <param name="inputShapes">Input shapes the scorer uses instead of the declared ones (ML.NET's shapeDictionary); null for none.</param>
     public static PrunedModelTransformer Create(MLContextServices services, OnnxModel model, string[] outputColumns, string[] inputColumns,
         DataViewSchema fitSchema, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath, string? method = null,
         Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null,
-        IReadOnlyList<TrainingResult>? fineTuning = null)
+        IReadOnlyList<TrainingResult>? fineTuning = null, IDictionary<string, int[]>? inputShapes = null)
     {
         var layers = weights
             .Select(w => LayerSparsity.Compute(w.Name, w.Shape, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))))
@@ -43,7 +44,7 @@ internal static class EmitStage
         var emptyInput = new EmptyDataView(fitSchema);
         ITransformer BuildScorer()
         {
-            ITransformer scorer = services.OnnxScorer(outputColumns, inputColumns, scoringBytes).Fit(emptyInput);
+            ITransformer scorer = services.OnnxScorer(outputColumns, inputColumns, scoringBytes, inputShapes).Fit(emptyInput);
             return appendScoring is null ? scorer : appendScoring(emptyInput, scorer);
         }
         watch.Stop();

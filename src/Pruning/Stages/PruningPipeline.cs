@@ -66,6 +66,26 @@ internal sealed class PruningPipeline
             throw new InvalidOperationException(prunable.Any(w => Fits(w, options.Granularity))
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
+        if (_backend is not null) CheckTrainable(source);
+    }
+
+    /// <summary>The model output trained against (fine-tuning) or differentiated (gradient criteria).</summary>
+    private string ScoreOutput => _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+
+    /// <summary>
+    /// Before any data is read: the engine can train the sub-graph computing the score output (every op and attribute
+    /// supported), and that output depends on at least one of the weights being pruned.
+    /// </summary>
+    private void CheckTrainable(OnnxModel source)
+    {
+        string score = ScoreOutput;
+        if (!_options.OutputColumnNames.Contains(score))
+            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
+        var trainable = _backend!.CheckTrainable(source, score).ToHashSet(StringComparer.Ordinal);
+        if (!Candidates.Any(w => trainable.Contains(w.Name)))
+            throw new InvalidOperationException(
+                $"Output '{score}' depends on none of the weights being pruned ({string.Join(", ", Candidates.Take(5).Select(w => w.Name))}{(Candidates.Count > 5 ? ", …" : "")}), " +
+                $"so {(_options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
     }
 
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
@@ -79,15 +99,18 @@ internal sealed class PruningPipeline
     {
         var watch = Stopwatch.StartNew();
         foreach (string name in _options.InputColumnNames)
-            ColumnChecks.ModelInput(source, data.Schema, name, nameof(data));
+            ColumnChecks.ModelInput(source, data.Schema, name, nameof(data), _options.InputShapes.TryGetValue(name, out var shape) ? shape : null);
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
         var needs = _criterion.Needs;
-        var batches = CalibrationStage.IsNeeded(needs)
-            ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames))
+        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null;
+        var inputs = CalibrationStage.IsNeeded(needs) || trains
+            ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes)
             : null;
-        var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
-        var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, fineTune) : null;
+        var batches = CalibrationStage.IsNeeded(needs) ? inputs : null;
+        if (trains) CheckLabels(model, inputs!, data);
+        var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, inputs!, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
+        var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, inputs!, fineTune) : null;
         if (_options.FineTune?.Distillation is not null) _teacher = model.Clone(); // the dense model, before any pruning
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
@@ -117,7 +140,7 @@ internal sealed class PruningPipeline
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
         return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-            fineTuning: _fineTuneResults);
+            fineTuning: _fineTuneResults, inputShapes: _options.InputShapes);
     }
 
     /// <summary>The report's first line: what was done.</summary>
@@ -226,44 +249,80 @@ internal sealed class PruningPipeline
         }));
     }
 
-    private TrainingTask Task(IDataView data, string labelColumn, int? rows, string labelOption)
+    private TrainingTask Task(IDataView data, ModelInputBatches inputs, string labelColumn, int? rows, string labelOption)
     {
-        CheckSingleInput();
         var loss = TrainingDataReader.LossFor(data.Schema, labelColumn, labelOption);
-        string score = ScoreOutput();
-        var rowsRead = TrainingDataReader.Read(data, _options.InputColumnNames[0], labelColumn, loss,
-            nameof(PruningOptions.InputColumnNames), labelOption, rows);
+        var rowsRead = TrainingDataReader.Read(data, inputs.Columns, labelColumn, loss, labelOption, rows);
         if (rows is int wanted) WarnIfShort(rowsRead.RowCount, wanted);
-        return new TrainingTask(rowsRead, loss, score);
+        return new TrainingTask(rowsRead, loss, ScoreOutput);
+    }
+
+    /// <summary>
+    /// Before any row is read for training: the label columns' types (their losses) fit the score output's shape, which
+    /// ONNX Runtime reports on the first row (this also proves the input columns fit the model).
+    /// </summary>
+    private void CheckLabels(OnnxModel model, ModelInputBatches inputs, IDataView data)
+    {
+        var labels = new List<(string Column, string Option)>();
+        if (GradientStage.IsNeeded(_criterion.Needs)) labels.Add((_options.EffectiveLabelColumn!, nameof(PruningOptions.LabelColumnName)));
+        if (_options.FineTune is { } fineTune && FineTuneLabel(fineTune, data) is { } label) labels.Add((label, nameof(FineTuneOptions.LabelColumnName)));
+        var losses = labels.Select(l => (l.Column, l.Option, Loss: TrainingDataReader.LossFor(data.Schema, l.Column, l.Option))).ToList();
+        string score = ScoreOutput;
+        if (ModelProbe.OutputShapes(model, inputs, data, [score]) is not { } shapes) return; // no rows: the reader says so
+        long[] shape = shapes[score];
+        long perRow = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        string described = $"model output '{score}' has shape [{string.Join(", ", shape)}] on the first row ({perRow} value{(perRow == 1 ? "" : "s")} per row)";
+        foreach (var (column, option, loss) in losses)
+        {
+            var type = data.Schema[column].Type;
+            if (loss == TrainingLoss.CrossEntropy)
+            {
+                int classes = TrainingDataReader.ClassCount(data.Schema, column, option);
+                if (classes != perRow)
+                    throw new ArgumentOutOfRangeException(option,
+                        $"Label column '{column}' ({type}) has {classes} classes, but {described}: expected a Key label with {perRow} values.");
+            }
+            else if (perRow != 1)
+            {
+                throw new ArgumentOutOfRangeException(option,
+                    $"Label column '{column}' ({type}) trains {(loss == TrainingLoss.BinaryCrossEntropy ? "a binary classifier" : "a regression")} with one value per row, " +
+                    $"but {described}: expected a Key label with {perRow} values (cross-entropy over {perRow} classes).");
+            }
+        }
     }
 
     /// <summary>
     /// Fine-tuning's rows: labelled by <see cref="FineTuneOptions.LabelColumnName"/>, or unlabelled (distillation alone) when
     /// it is null, or missing from the data while Distillation is set; and the validation rows, read the same way.
     /// </summary>
-    private TrainingTask FineTuneTask(OnnxModel model, IDataView data, FineTuneOptions fineTune)
+    private TrainingTask FineTuneTask(OnnxModel model, IDataView data, ModelInputBatches inputs, FineTuneOptions fineTune)
     {
-        CheckSingleInput();
-        string score = ScoreOutput();
-        string? label = fineTune.LabelColumnName;
-        if (label is not null && fineTune.Distillation is not null && data.Schema.GetColumnOrNull(label) is null)
-        {
-            _services.Info($"Fine-tune: the data has no label column '{label}'; training towards the dense model's outputs alone (Distillation).");
-            label = null;
-        }
+        string score = ScoreOutput;
+        string? label = FineTuneLabel(fineTune, data);
+        if (label is null && fineTune.LabelColumnName is { } missing)
+            _services.Info($"Fine-tune: the data has no label column '{missing}'; training towards the dense model's outputs alone (Distillation).");
         var loss = label is null ? UnlabelledLoss(model, score, fineTune.ScoreKind) : TrainingDataReader.LossFor(data.Schema, label, nameof(FineTuneOptions.LabelColumnName));
-        string input = _options.InputColumnNames[0];
-        var rows = TrainingDataReader.Read(data, input, label, loss, nameof(PruningOptions.InputColumnNames), nameof(FineTuneOptions.LabelColumnName));
+        var rows = TrainingDataReader.Read(data, inputs.Columns, label, loss, nameof(FineTuneOptions.LabelColumnName));
         TrainingData? validation = null;
         if (fineTune.ValidationData is { } held)
         {
             string option = nameof(FineTuneOptions.ValidationData);
             if (label is not null && held.Schema.GetColumnOrNull(label) is null)
                 throw new ArgumentOutOfRangeException(option, label, $"Could not find input column '{label}' in {option}; it needs the same label column as the training data.");
-            validation = TrainingDataReader.Read(held, input, label, loss, option, option);
+            foreach (var column in inputs.Columns)
+                if (held.Schema.GetColumnOrNull(column.Name) is null)
+                    throw new ArgumentOutOfRangeException(option, column.Name, $"Could not find input column '{column.Name}' in {option}; it needs the training data's input columns.");
+            validation = TrainingDataReader.Read(held, inputs.Columns, label, loss, option);
         }
         return new TrainingTask(rows, loss, score, validation);
     }
+
+    /// <summary>
+    /// The label column fine-tuning trains against: <see cref="FineTuneOptions.LabelColumnName"/>, or none (distillation
+    /// alone) when it is null, or missing from the data while Distillation is set.
+    /// </summary>
+    private static string? FineTuneLabel(FineTuneOptions fineTune, IDataView data) =>
+        fineTune.LabelColumnName is { } label && (fineTune.Distillation is null || data.Schema.GetColumnOrNull(label) is not null) ? label : null;
 
     /// <summary>
     /// What an unlabelled score output is, for distillation: class scores when a final Softmax/LogSoftmax (or Sigmoid)
@@ -275,21 +334,6 @@ internal sealed class PruningPipeline
         if (op is "Softmax" or "LogSoftmax") return TrainingLoss.CrossEntropy;
         if (op is "Sigmoid") return TrainingLoss.BinaryCrossEntropy;
         return kind == ScoreKind.Auto ? TrainingLoss.MeanSquaredError : TrainingLoss.CrossEntropy;
-    }
-
-    private void CheckSingleInput()
-    {
-        if (_options.InputColumnNames.Length != 1)
-            throw new InvalidOperationException(
-                $"Training and gradient criteria take models with one input; this one maps {_options.InputColumnNames.Length} input columns.");
-    }
-
-    private string ScoreOutput()
-    {
-        string score = _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
-        if (!_options.OutputColumnNames.Contains(score))
-            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ScoreColumnName), score, $"ScoreColumnName '{score}' is not one of the output columns.");
-        return score;
     }
 
     private void WarnIfShort(int rows, int? wanted = null)

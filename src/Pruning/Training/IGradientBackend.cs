@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.ML.Pruning.Onnx;
 
 namespace Microsoft.ML.Pruning.Training;
@@ -14,4 +15,13 @@ internal interface IGradientBackend
     /// on the device the MLContext asks for.
     /// </summary>
     IMaskedTraining Open(OnnxModel model, string trainOutput, int? gpuDeviceId, bool fallbackToCpu);
+
+    /// <summary>
+    /// Checks, without building parameters or reading data, that the engine can train the sub-graph of
+    /// <paramref name="model"/> computing <paramref name="trainOutput"/>: every op is supported, with the attributes
+    /// it carries, and the output depends on at least one FLOAT initializer. Returns those initializers' names.
+    /// </summary>
+    /// <exception cref="System.NotSupportedException">An op or attribute the engine does not support (naming op, node and the supported list).</exception>
+    /// <exception cref="System.InvalidOperationException">The output depends on no FLOAT initializer, so nothing can be trained.</exception>
+    IReadOnlyList<string> CheckTrainable(OnnxModel model, string trainOutput);
 }

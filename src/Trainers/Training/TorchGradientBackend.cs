@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using TorchSharp;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Trainers.Engine;
 using Microsoft.ML.Pruning.Training;
@@ -9,11 +12,27 @@ namespace Microsoft.ML.Pruning.Trainers.Training;
 /// <summary>The TorchSharp implementation of <see cref="IGradientBackend"/>; Microsoft.ML.Pruning finds it by name.</summary>
 internal sealed class TorchGradientBackend : IGradientBackend
 {
-    public IMaskedTraining Open(OnnxModel model, string trainOutput, int? gpuDeviceId, bool fallbackToCpu)
+    public IMaskedTraining Open(OnnxModel model, string trainOutput, int? gpuDeviceId, bool fallbackToCpu) =>
+        WithNativeLibrary(() => new MaskedTrainer(model, trainOutput, TorchDevice.Resolve(gpuDeviceId, fallbackToCpu)));
+
+    public IReadOnlyList<string> CheckTrainable(OnnxModel model, string trainOutput) => WithNativeLibrary<IReadOnlyList<string>>(() =>
+    {
+        var graph = TrainingGraph.Extract(model, trainOutput);
+        CompiledGraph compiled;
+        using (torch.NewDisposeScope())
+            compiled = GraphCompiler.Compile(graph); // validates ops and attributes; FLOAT initializers stay protos
+        foreach (var constant in compiled.Constants) constant.Value.Dispose();
+        if (compiled.Parameters.Length == 0)
+            throw new InvalidOperationException(
+                $"Output '{trainOutput}' does not depend on any FLOAT initializer of the model, so training has no weight to change.");
+        return [.. compiled.Parameters.Select(p => p.Name)];
+    });
+
+    private static T WithNativeLibrary<T>(Func<T> work)
     {
         try
         {
-            return new MaskedTrainer(model, trainOutput, TorchDevice.Resolve(gpuDeviceId, fallbackToCpu));
+            return work();
         }
         catch (Exception ex) when (MissingLibTorch(ex) is { } missing && OperatingSystem.IsLinux() && LacksGlibcxx332())
         {

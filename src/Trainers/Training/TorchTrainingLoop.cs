@@ -43,8 +43,9 @@ public static class TorchTrainingLoop
         if (settings.Epochs == 0 || data.RowCount == 0) return new TrainingResult(results);
         if (validation is not null)
         {
-            if (validation.FeatureCount != data.FeatureCount)
-                throw new ArgumentException($"Validation rows have {validation.FeatureCount} features; training rows have {data.FeatureCount}.", nameof(validation));
+            string Describe(TrainingData d) => string.Join(", ", d.Inputs.Select(i => $"'{i.Name}' {i.ElementType} {(i.IsVariableLength ? "of varying length" : $"[{string.Join(", ", i.RowShape!)}]")}"));
+            if (Describe(validation) != Describe(data))
+                throw new ArgumentException($"Validation rows have inputs {Describe(validation)}; training rows have {Describe(data)}.", nameof(validation));
             if ((validation.Labels is null) != (data.Labels is null))
                 throw new ArgumentException($"Validation rows are {(validation.Labels is null ? "unlabelled" : "labelled")}; training rows are not.", nameof(validation));
             if (validation.RowCount == 0) validation = null;
@@ -58,7 +59,10 @@ public static class TorchTrainingLoop
         using var optimizer = new GradientOptimizer(module.parameters(), settings);
         using var lastGood = new ModuleSnapshot(module); // the weights from before training until an epoch completes
         ModuleSnapshot? best = null;
-        int rows = data.RowCount, width = data.FeatureCount;
+        int rows = data.RowCount;
+        var batchesOf = new TrainingBatches(data, module.InputNames, settings.Loss, device);
+        var validationBatches = validation is null ? null : new TrainingBatches(validation, module.InputNames, settings.Loss, device);
+        string outputName = SingleOutput(module);
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
         var random = new Random(settings.Seed);
@@ -88,8 +92,8 @@ public static class TorchTrainingLoop
                     double value;
                     using (NewDisposeScope())
                     {
-                        var (x, y) = Gather(data, order, start, count, width, settings.Loss, device);
-                        var loss = objective.Compute(module.forward(x), y, TeacherOutput(runTeacher, x));
+                        var batch = batchesOf.Build(order, start, count);
+                        var loss = objective.Compute(module.Forward(batch.Inputs)[outputName], batch.Labels, TeacherOutput(runTeacher, batch.Inputs, outputName));
                         value = loss.item<float>();
                         if (!double.IsFinite(value))
                         {
@@ -122,7 +126,7 @@ public static class TorchTrainingLoop
                 var result = new EpochResult(epoch, settings.Epochs, lossSum / Math.Max(1, batches), rows, watch.Elapsed) { LearningRate = learningRate };
                 if (validation is not null)
                 {
-                    var (validationLoss, accuracy) = Evaluate(module, runTeacher, objective, validation, settings, device, hooks);
+                    var (validationLoss, accuracy) = Evaluate(module, runTeacher, objective, validation, validationBatches!, outputName, settings, hooks);
                     result = result with { ValidationLoss = validationLoss, ValidationAccuracy = accuracy };
                     if (validationLoss < bestLoss)
                     {
@@ -172,16 +176,26 @@ public static class TorchTrainingLoop
     }
 
     /// <summary>The teacher's output on a batch, in inference mode and without gradients; null without a teacher. The one place the teacher runs.</summary>
-    private static Tensor? TeacherOutput(OnnxTorchModule? teacher, Tensor x)
+    private static Tensor? TeacherOutput(OnnxTorchModule? teacher, IReadOnlyDictionary<string, Tensor> inputs, string outputName)
     {
         if (teacher is null) return null;
         using var noGrad = no_grad();
-        return teacher.forward(x);
+        var outputs = teacher.Forward(teacher.InputNames.ToDictionary(n => n, n => inputs[n], StringComparer.Ordinal));
+        return outputs.TryGetValue(outputName, out var output) ? output : outputs[SingleOutput(teacher)];
     }
+
+    /// <summary>The module's only output (the one <see cref="TrainingGraph.Extract"/> leaves), trained against.</summary>
+    private static string SingleOutput(OnnxTorchModule module) => module.OutputNames.Count == 1
+        ? module.OutputNames[0]
+        : throw new InvalidOperationException(
+            $"Training needs a graph with one output (see TrainingGraph.Extract); this one has [{string.Join(", ", module.OutputNames)}].");
+
+    private static Tensor RequireLabels(TrainingBatch batch) => batch.Labels
+        ?? throw new InvalidOperationException("The training data has no labels; this loss needs one label per row.");
 
     /// <summary>Mean loss (the training objective) and accuracy over <paramref name="validation"/>, in inference mode.</summary>
     private static (double Loss, double? Accuracy) Evaluate(OnnxTorchModule module, OnnxTorchModule? teacher, TrainingObjective objective,
-        TrainingData validation, TrainingSettings settings, Device device, TrainingHooks hooks)
+        TrainingData validation, TrainingBatches batches, string outputName, TrainingSettings settings, TrainingHooks hooks)
     {
         int rows = validation.RowCount;
         int[] order = new int[rows];
@@ -197,10 +211,10 @@ public static class TorchTrainingLoop
                 hooks.ThrowIfCanceled();
                 int count = Math.Min(settings.BatchSize, rows - start);
                 using var scope = NewDisposeScope();
-                var (x, y) = Gather(validation, order, start, count, validation.FeatureCount, settings.Loss, device);
-                var output = module.forward(x);
-                lossSum += objective.Compute(output, y, TeacherOutput(teacher, x)).item<float>() * (double)count;
-                correct = objective.CountCorrect(output, y) is long c ? correct + c : null;
+                var batch = batches.Build(order, start, count);
+                var output = module.Forward(batch.Inputs)[outputName];
+                lossSum += objective.Compute(output, batch.Labels, TeacherOutput(teacher, batch.Inputs, outputName)).item<float>() * (double)count;
+                correct = objective.CountCorrect(output, batch.Labels) is long c ? correct + c : null;
             }
         }
         finally
@@ -233,7 +247,9 @@ public static class TorchTrainingLoop
                 var p = module.GetParameter(name);
                 parameters.Add((name, p, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()));
             }
-            int rows = data.RowCount, width = data.FeatureCount, batches = 0;
+            int rows = data.RowCount, batches = 0;
+            var batchesOf = new TrainingBatches(data, module.InputNames, loss, device);
+            string outputName = SingleOutput(module);
             int[] order = new int[rows];
             for (int i = 0; i < rows; i++) order[i] = i;
             foreach (var (_, p, _, _) in parameters) p.grad?.zero_();
@@ -243,8 +259,8 @@ public static class TorchTrainingLoop
                 int count = Math.Min(batchSize, rows - start);
                 using (NewDisposeScope())
                 {
-                    var (x, y) = Gather(data, order, start, count, width, loss, device);
-                    var value = Loss(module.forward(x), y!, loss);
+                    var batch = batchesOf.Build(order, start, count);
+                    var value = Loss(module.Forward(batch.Inputs)[outputName], RequireLabels(batch), loss);
                     value.backward();
                     using var noGrad = no_grad();
                     foreach (var (name, p, absWg, g2) in parameters)
@@ -280,31 +296,6 @@ public static class TorchTrainingLoop
             using var scope = NewDisposeScope();
             return t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
-    }
-
-    private static (Tensor X, Tensor? Y) Gather(
-        TrainingData data, int[] order, int start, int count, int width, TrainingLoss lossKind, Device device)
-    {
-        var features = new float[count * width];
-        var source = data.Features.AsSpan();
-        for (int r = 0; r < count; r++)
-            source.Slice(order[start + r] * width, width).CopyTo(features.AsSpan(r * width, width));
-        var x = torch.tensor(features, new long[] { count, width }, device: device);
-        if (data.Labels is not { } dataLabels) return (x, null);
-        Tensor y;
-        if (lossKind == TrainingLoss.CrossEntropy)
-        {
-            var labels = new long[count];
-            for (int r = 0; r < count; r++) labels[r] = (long)dataLabels[order[start + r]];
-            y = torch.tensor(labels, new long[] { count }, device: device);
-        }
-        else
-        {
-            var labels = new float[count];
-            for (int r = 0; r < count; r++) labels[r] = dataLabels[order[start + r]];
-            y = torch.tensor(labels, new long[] { count }, device: device);
-        }
-        return (x, y);
     }
 
     /// <summary>The task's loss on a batch; the output is flattened to one value per row for binary/regression.</summary>
