@@ -9,6 +9,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Training;
 using Microsoft.ML.Tokenizers;
 
 namespace Microsoft.ML.Pruning.Benchmarks;
@@ -114,7 +115,7 @@ internal static class MiniLmBenchmark
         Format.Progress($"One-shot {sparsity:P0} ({scopeName}): {oneShotSparsity:P2} of the MatMul weights zero; mean cosine to dense {oneShotHeldOut.Mean:F4} (held out).");
 
         var tuned = TorchRetry.Run("distillation fine-tune",
-            () => ml.Pruning().Magnitude(Options(AwaitingMerge.DistillationFineTune(HiddenState, epochs, batch, learningRate))).Fit(trainView));
+            () => ml.Pruning().Magnitude(Options(DistillationFineTune(epochs, batch, learningRate))).Fit(trainView));
         byte[] tunedBytes = tuned.Model.ToBytes();
         var tunedHeldOut = Compare(denseHeldOut, Embed(tunedBytes, heldOut, threads));
         var tunedTrain = Compare(denseTrain, Embed(tunedBytes, trainSample, threads));
@@ -268,4 +269,18 @@ internal static class MiniLmBenchmark
         int plus = informational.IndexOf('+');
         return plus > 0 ? informational[..plus] : informational;
     }
+
+    /// <summary>
+    /// Distillation from the unpruned model with no label column: the pruned model learns to reproduce the dense
+    /// model's last_hidden_state (cosine over each token's 384 values).
+    /// </summary>
+    private static FineTuneOptions DistillationFineTune(int epochs, int batchSize, double learningRate) => new()
+    {
+        Epochs = epochs,
+        BatchSize = batchSize,
+        LearningRate = learningRate,
+        LabelColumnName = null,
+        ScoreColumnName = HiddenState,
+        Distillation = new DistillationOptions { Weight = 1, EmbeddingLoss = EmbeddingLoss.Cosine },
+    };
 }
