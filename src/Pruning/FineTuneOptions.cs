@@ -36,7 +36,12 @@ public sealed class FineTuneOptions : GradientTrainingOptions
     /// </summary>
     public string? ScoreColumnName { get; set; }
 
-    /// <summary>What the score output holds when no final Softmax/Sigmoid node says so: logits, probabilities, or decided from the data (default).</summary>
+    /// <summary>
+    /// What the score output holds when no final Softmax/Sigmoid node says so: logits, probabilities, or decided from the
+    /// data (default: from the first batch's rows when there are labels). Without labels, Auto treats such an output as
+    /// an embedding (distilled with <see cref="DistillationOptions.EmbeddingLoss"/>); set Logits or Probabilities to
+    /// distill class scores with the tempered KL instead.
+    /// </summary>
     public ScoreKind ScoreKind { get; set; } = ScoreKind.Auto;
 
     /// <summary>Knowledge distillation from the model before pruning; null (default) trains on the labels alone.</summary>

@@ -30,6 +30,4 @@ internal sealed record ModelInputColumn(
     /// <summary>The shape of a batch of <paramref name="rows"/> rows, the longest <paramref name="length"/> values long when rows vary.</summary>
     public long[] BatchShape(int rows, int length) => RowShape is null ? [rows, length] : [rows, .. RowShape.Select(d => (long)d)];
 
-    /// <summary>The descriptions of several columns, joined.</summary>
-    public static string DescribeAll(IEnumerable<ModelInputColumn> columns) => string.Join("; ", columns.Select(c => c.Describe()));
 }

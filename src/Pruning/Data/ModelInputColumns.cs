@@ -39,7 +39,8 @@ internal static class ModelInputColumns
         }
         long?[] batches = [.. result.Select(r => r.FixedBatch).Where(b => b is not null).Distinct()];
         if (batches.Length > 1)
-            throw new NotSupportedException($"Model inputs declare different fixed batch sizes ({string.Join(", ", batches)}).");
+            throw new NotSupportedException(
+                $"Model inputs declare different fixed batch sizes ({string.Join(", ", result.Where(r => r.FixedBatch is not null).Select(r => $"'{r.Name}': {r.FixedBatch}"))}).");
         return result;
     }
 
@@ -110,6 +111,6 @@ internal static class ModelInputColumns
         if (rest.All(d => d.Value is not null))
             return new(name, elementType, [.. rest.Select(d => checked((int)d.Value!.Value))], batch, shape, columnType, null);
         throw new ArgumentOutOfRangeException(parameter,
-            Misfit("rows of varying size feed an input of one sequence axis ([batch, sequence]) or of fixed dimensions only; give the shape in {nameof(PruningOptions.InputShapes)}['{name}']."));
+            Misfit($"rows of varying size feed an input of one sequence axis ([batch, sequence]) or of fixed dimensions only; give the shape in {nameof(PruningOptions.InputShapes)}['{name}']."));
     }
 }

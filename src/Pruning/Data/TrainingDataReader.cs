@@ -8,8 +8,9 @@ using Microsoft.ML.Pruning.Training;
 namespace Microsoft.ML.Pruning.Data;
 
 /// <summary>
-/// Reads a features column and a label column of an <see cref="IDataView"/> into memory for the Torch
-/// engine, checking types first and refusing NaN/∞ features and missing labels (reported with the row).
+/// Reads the model input columns (float features or images, int64 tokens) and, when there is one, the label column of
+/// an <see cref="IDataView"/> into memory for the Torch engine, checking types first and refusing NaN/∞ features and
+/// missing labels (reported with the row).
 /// </summary>
 internal static class TrainingDataReader
 {
@@ -78,7 +79,8 @@ internal static class TrainingDataReader
             labelCol = data.Schema[labelColumn];
         }
         long? knownRows = data.GetRowCount();
-        int capacity = knownRows is long k and > 0 ? (int)Math.Min(k, 1 << 20) : 1024;
+        long expectedRows = Math.Min(knownRows is long k and > 0 ? k : 1024, maxRows ?? long.MaxValue);
+        int capacity = (int)Math.Clamp(expectedRows, 1, 1 << 20);
         var floats = inputs.Select(i => i.ElementType == TrainingElementType.Float ? new List<float>(capacity * Math.Max(1, Math.Min(i.Width, 1024))) : null).ToArray();
         var int64s = inputs.Select(i => i.ElementType == TrainingElementType.Int64 ? new List<long>(capacity) : null).ToArray();
         var offsets = inputs.Select(i => i.RowShape is null ? new List<int>(capacity) { 0 } : null).ToArray();
@@ -102,6 +104,11 @@ internal static class TrainingDataReader
             }
             for (int i = 0; i < inputs.Count; i++)
             {
+                long held = (floats[i]?.Count ?? int64s[i]!.Count) + (long)rows.Length(i);
+                if (held > Array.MaxLength)
+                    throw new InvalidOperationException(
+                        $"Column '{inputs[i].Name}' holds more values than one array can ({Array.MaxLength:N0}) at row {index}: training keeps its rows in memory. " +
+                        "Train on fewer rows (e.g. ml.Data.TakeRows) or smaller inputs.");
                 if (floats[i] is { } f) f.AddRange(rows.Floats(i));
                 else int64s[i]!.AddRange(rows.Int64s(i));
                 offsets[i]?.Add(checked(offsets[i]![^1] + rows.Length(i)));

@@ -111,7 +111,8 @@ internal sealed class PruningPipeline
         if (trains) CheckLabels(model, inputs!, data);
         var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, inputs!, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
         var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, inputs!, fineTune) : null;
-        if (_options.FineTune?.Distillation is not null) _teacher = model.Clone(); // the dense model, before any pruning
+        // The dense model, before any pruning, when distillation uses it (a zero weight with labels does not).
+        if (_options.FineTune?.Distillation is { } distillation && (distillation.Weight > 0 || fineTuneTask!.Data.Labels is null)) _teacher = model.Clone();
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
         switch (_options.Schedule)
@@ -140,7 +141,25 @@ internal sealed class PruningPipeline
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
         return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-            fineTuning: _fineTuneResults, inputShapes: _options.InputShapes);
+            fineTuning: _fineTuneResults, inputShapes: ScorerShapes(source, data.Schema));
+    }
+
+    /// <summary>
+    /// The shapes ML.NET's ONNX scorer is given: <see cref="PruningOptions.InputShapes"/>, plus, for a known-size vector
+    /// column feeding an input with symbolic dimensions past the batch (e.g. a 10-token column into [batch, sequence]),
+    /// the row shape the column fixes, batch 1 first: ML.NET's scorer cannot size such inputs itself.
+    /// </summary>
+    private Dictionary<string, int[]> ScorerShapes(OnnxModel model, DataViewSchema schema)
+    {
+        var shapes = new Dictionary<string, int[]>(_options.InputShapes, StringComparer.Ordinal);
+        var columns = ModelInputColumns.Resolve(model, schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
+        foreach (var column in columns)
+        {
+            if (shapes.ContainsKey(column.Name) || column.RowShape is null) continue;
+            if (model.GetShape(column.Name) is { Length: > 1 } declared && declared.Skip(1).Any(d => d is null))
+                shapes[column.Name] = [1, .. column.RowShape];
+        }
+        return shapes;
     }
 
     /// <summary>The report's first line: what was done.</summary>
@@ -300,21 +319,43 @@ internal sealed class PruningPipeline
         string score = ScoreOutput;
         string? label = FineTuneLabel(fineTune, data);
         if (label is null && fineTune.LabelColumnName is { } missing)
-            _services.Info($"Fine-tune: the data has no label column '{missing}'; training towards the dense model's outputs alone (Distillation).");
+            _services.Warning($"Fine-tune: the data has no label column '{missing}'; training towards the dense model's outputs alone (Distillation). " +
+                $"Set {nameof(FineTuneOptions.LabelColumnName)} = null to say so, or name the label column.");
         var loss = label is null ? UnlabelledLoss(model, score, fineTune.ScoreKind) : TrainingDataReader.LossFor(data.Schema, label, nameof(FineTuneOptions.LabelColumnName));
+        if (fineTune.ValidationData is { } held) CheckValidationColumns(model, data, held, inputs, label, loss);
         var rows = TrainingDataReader.Read(data, inputs.Columns, label, loss, nameof(FineTuneOptions.LabelColumnName));
-        TrainingData? validation = null;
-        if (fineTune.ValidationData is { } held)
-        {
-            string option = nameof(FineTuneOptions.ValidationData);
-            if (label is not null && held.Schema.GetColumnOrNull(label) is null)
-                throw new ArgumentOutOfRangeException(option, label, $"Could not find input column '{label}' in {option}; it needs the same label column as the training data.");
-            foreach (var column in inputs.Columns)
-                if (held.Schema.GetColumnOrNull(column.Name) is null)
-                    throw new ArgumentOutOfRangeException(option, column.Name, $"Could not find input column '{column.Name}' in {option}; it needs the training data's input columns.");
-            validation = TrainingDataReader.Read(held, inputs.Columns, label, loss, option);
-        }
+        var validation = fineTune.ValidationData is { } heldOut
+            ? TrainingDataReader.Read(heldOut, inputs.Columns, label, loss, nameof(FineTuneOptions.ValidationData))
+            : null;
         return new TrainingTask(rows, loss, score, validation);
+    }
+
+    /// <summary>
+    /// Before any row is read: the validation view has the training data's input columns with the same element types and
+    /// row shapes, and (with labels) a label column of the same type and class count.
+    /// </summary>
+    private void CheckValidationColumns(OnnxModel model, IDataView data, IDataView held, ModelInputBatches inputs, string? label, TrainingLoss loss)
+    {
+        const string option = nameof(FineTuneOptions.ValidationData);
+        var heldColumns = ModelInputColumns.Resolve(model, held.Schema, [.. inputs.Columns.Select(c => c.Name)], option, _options.InputShapes);
+        for (int i = 0; i < heldColumns.Count; i++)
+        {
+            var (train, validation) = (inputs.Columns[i], heldColumns[i]);
+            bool sameShape = train.RowShape is null ? validation.RowShape is null : validation.RowShape is not null && train.RowShape.SequenceEqual(validation.RowShape);
+            if (train.ElementType != validation.ElementType || !sameShape)
+                throw new ArgumentOutOfRangeException(option, train.Name,
+                    $"{option}: {validation.Describe()} does not match the training data's {train.Describe()}.");
+        }
+        if (label is null) return;
+        if (held.Schema.GetColumnOrNull(label) is null)
+            throw new ArgumentOutOfRangeException(option, label, $"Could not find input column '{label}' in {option}; it needs the same label column as the training data.");
+        var heldLoss = TrainingDataReader.LossFor(held.Schema, label, option);
+        if (heldLoss != loss)
+            throw ColumnChecks.Mismatch(option, label, data.Schema[label].Type.ToString() ?? "", held.Schema[label].Type);
+        if (loss == TrainingLoss.CrossEntropy
+            && TrainingDataReader.ClassCount(held.Schema, label, option) is int heldClasses
+            && TrainingDataReader.ClassCount(data.Schema, label, nameof(FineTuneOptions.LabelColumnName)) is int classes && heldClasses != classes)
+            throw new ArgumentOutOfRangeException(option, label, $"{option}: label column '{label}' has {heldClasses} classes; the training data's has {classes}.");
     }
 
     /// <summary>

@@ -6,7 +6,10 @@ namespace Microsoft.ML.Pruning.Training;
 [JsonConverter(typeof(JsonStringEnumConverter<EmbeddingLoss>))]
 public enum EmbeddingLoss
 {
-    /// <summary>Mean over rows of 1 − cos(student, teacher), the cosine taken along the last dimension (embeddings).</summary>
+    /// <summary>
+    /// Mean of 1 − cos(student, teacher) over the output's vectors: along the last dimension once trailing dimensions of size 1
+    /// are dropped (each token of [N, S, 384]; each row of a featurizer's [N, 512, 1, 1]).
+    /// </summary>
     Cosine = 0,
 
     /// <summary>Mean squared difference of every value (regression outputs, or embeddings whose scale matters).</summary>

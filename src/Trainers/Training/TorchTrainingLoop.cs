@@ -12,8 +12,9 @@ namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
 /// The one training loop of the library: SparseMlp trainers and pruning fine-tuning both run it. It trains
-/// an <see cref="OnnxTorchModule"/> whose single output is the logits (or the regression value), keeps masked
-/// weights at exactly zero after every step, and reports each epoch.
+/// an <see cref="OnnxTorchModule"/> with one output (class scores as logits or probabilities, a regression value, or
+/// an embedding learned from a teacher) on batches of its named inputs, keeps masked weights at exactly zero after
+/// every step, and reports each epoch.
 /// </summary>
 public static class TorchTrainingLoop
 {

@@ -127,10 +127,24 @@ internal sealed class TrainingObjective : IDisposable
             }
             default:
                 if (d.EmbeddingLoss == EmbeddingLoss.MeanSquaredError) return nn.functional.mse_loss(student, teacher);
-                var a = student.dim() < 2 ? student.unsqueeze(-1) : student;
-                var b = teacher.dim() < 2 ? teacher.unsqueeze(-1) : teacher;
-                return nn.functional.cosine_similarity(a, b, -1).neg().add_(_one, _one).mean();
+                return nn.functional.cosine_similarity(Vectors(student), Vectors(teacher), -1).neg().add_(_one, _one).mean();
         }
+    }
+
+    /// <summary>
+    /// The vectors the cosine compares: along the last dimension once trailing dimensions of size 1 are dropped, so a
+    /// CNN featurizer's [N, 512, 1, 1] compares each row's 512 values and a transformer's [N, S, 384] each token's 384.
+    /// </summary>
+    private static Tensor Vectors(Tensor output)
+    {
+        var shape = output.shape;
+        int end = shape.Length;
+        while (end > 2 && shape[end - 1] == 1) end--;
+        if (end < 2 || shape[end - 1] == 1)
+            throw new InvalidOperationException(
+                $"Distillation's EmbeddingLoss Cosine compares vectors along the output's last dimension, but this output ([{string.Join(", ", shape)}]) " +
+                "has one value per vector, whose cosine carries no gradient; use EmbeddingLoss.MeanSquaredError.");
+        return end == shape.Length ? output : output.reshape(shape[..end]);
     }
 
     private Tensor Logits(Tensor scores) => _scoreKind == ScoreKind.Probabilities ? ClampedProbabilities(scores).log() : scores;

@@ -71,6 +71,16 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    public void FineTune_ValidationDataWithOtherClassCount_ThrowsBeforeReadingRows()
+    {
+        var ml = new MLContext(1);
+        var validation = ml.Transforms.Conversion.MapValueToKey("Label", "IsPositive").Fit(TestData.Binary(ml)).Transform(TestData.Binary(ml));
+        var estimator = ml.Pruning().Magnitude(Options(TestData.Mlp(hidden: [4]), "Score", "Features", new FineTuneOptions { ValidationData = validation }));
+        var ex = Refused<ArgumentOutOfRangeException>(() => estimator.Fit(TestData.Multiclass(ml)));
+        StringAssert.Contains(ex.Message, $"ValidationData: label column 'Label' has 2 classes; the training data's has {TestData.ClassCount}");
+    }
+
+    [TestMethod]
     public void FineTune_NarrowColumnOnUndeclaredInput_ThrowsNamingColumnInputAndShapes()
     {
         var ml = new MLContext(1);
@@ -124,6 +134,27 @@ public sealed class BadInputTests
         // Without FineTune the engine is not needed: the same model prunes.
         var data = ml.Transforms.CopyColumns("input", "Features").Fit(TestData.Multiclass(ml)).Transform(TestData.Multiclass(ml));
         Assert.AreEqual(0.5, ml.Pruning().Magnitude(Options(model, "hard", "input")).Fit(data).Report.Sparsity, 0.01);
+    }
+
+    [TestMethod]
+    public void FineTune_SupportedOpWithUnsupportedAttribute_ThrowsWhenTheEstimatorIsBuiltNamingTheAttribute()
+    {
+        var model = Perceptron([TestData.FeatureCount, 3], 3); // z1 = Gemm(input, fc1.weight, fc1.bias): [N, 3]
+        var pads = new Onnx.Protobuf.TensorProto { Name = "pads", DataType = (int)Onnx.Protobuf.TensorProto.Types.DataType.Int64, Dims = { 4 } };
+        pads.Int64Data.AddRange([0, 1, 0, 1]);
+        model.Graph.Initializer.Add(pads);
+        var mode = new Onnx.Protobuf.AttributeProto
+        {
+            Name = "mode", Type = Onnx.Protobuf.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("mirror"),
+        };
+        model.Graph.Node.Add(Node("Pad", ["z1", "pads"], ["padded"], "pad_scores", mode));
+        model.Graph.Output.Clear();
+        model.Graph.Output.Add(Value("padded", Float));
+        var ml = new MLContext(1);
+        var ex = Refused<NotSupportedException>(() => ml.Pruning().Magnitude(Options(model, "padded", "input", new FineTuneOptions())));
+        StringAssert.Contains(ex.Message, "Pad node 'pad_scores'");
+        StringAssert.Contains(ex.Message, "attribute 'mode'");
+        StringAssert.Contains(ex.Message, "mirror");
     }
 
     [TestMethod]

@@ -120,6 +120,21 @@ public sealed class TransformerOpSemanticsTests
     }
 
     [TestMethod]
+    public void Gather_TokenIdPastTheTable_ThrowsNamingNodeInputAndSize()
+    {
+        using var scope = NewDisposeScope();
+        var model = BuildModel(13, [Node("Gather", ["table", "ids"], ["Y"], "word_embeddings")], [Floats("table", [5, 3], seed: 3)], ["ids"], ["Y"], TestGraphs.Int64);
+        using var module = new OnnxTorchModule(model);
+        foreach (long id in new long[] { 5, -6 })
+        {
+            var ex = Assert.ThrowsExactly<InvalidDataException>(() => module.Forward(new Dictionary<string, Tensor> { ["ids"] = torch.tensor(new long[] { 1, id }, [1, 2]) }));
+            StringAssert.Contains(ex.Message, "Gather node 'word_embeddings'");
+            StringAssert.Contains(ex.Message, $"index {id} is out of range for axis 0 of size 5");
+            StringAssert.Contains(ex.Message, "input 'ids'");
+        }
+    }
+
+    [TestMethod]
     public void UnsqueezeSqueeze_Opset11_TakeAxesAsAttributes()
     {
         using var scope = NewDisposeScope();

@@ -95,6 +95,25 @@ public sealed class TrainingObjectiveTests
     }
 
     [TestMethod]
+    public void Compute_CosineOnFeaturizerOutput_ComparesEachRowsChannelsNotTheTrailingOnes()
+    {
+        // A CNN featurizer's [N, C, 1, 1]: the cosine is over each row's C values, as if the output were [N, C].
+        const int Rows = 2, Channels = 4;
+        float[] student = Random(Rows * Channels, 7), teacher = Random(Rows * Channels, 8);
+        using var scope = NewDisposeScope();
+        var settings = new TrainingSettings { Loss = TrainingLoss.MeanSquaredError, Distillation = new DistillationOptions { EmbeddingLoss = EmbeddingLoss.Cosine } };
+        using var objective = new TrainingObjective(settings, labelled: false, hasTeacher: true, log: null);
+        double asFeatures = Value(objective.Compute(tensor(student, [Rows, Channels, 1, 1]), null, tensor(teacher, [Rows, Channels, 1, 1])));
+        double asMatrix = Value(objective.Compute(tensor(student, [Rows, Channels]), null, tensor(teacher, [Rows, Channels])));
+        Assert.AreEqual(asMatrix, asFeatures, 1e-6);
+        Assert.IsGreaterThan(0.01, asFeatures, "seeded random vectors are not parallel");
+
+        // One value per row has no direction: refused, naming the option to use instead.
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => objective.Compute(tensor(student[..Rows], [Rows, 1]), null, tensor(teacher[..Rows], [Rows, 1])));
+        StringAssert.Contains(ex.Message, "EmbeddingLoss.MeanSquaredError");
+    }
+
+    [TestMethod]
     public void Compute_ProbabilitiesAuto_TakesThemAsProbabilitiesAndSaysSo()
     {
         using var scope = NewDisposeScope();

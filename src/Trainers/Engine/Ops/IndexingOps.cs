@@ -35,6 +35,7 @@ internal static class IndexingOps
             };
         }
         bool mayBeNegative = ctx.ConstantInput(1) is not { } known || HasNegative(known, label);
+        string indexName = ctx.Node.Input[1];
 
         return (s, _) =>
         {
@@ -56,6 +57,16 @@ internal static class IndexingOps
                 GC.KeepAlive(zero);
                 GC.KeepAlive(size);
                 GC.KeepAlive(one);
+            }
+            if (flat.numel() > 0)
+            {
+                // libtorch would fail with native frames; a token id past the vocabulary (or a sequence longer than the
+                // position table) is the user's data, so say which node and which range.
+                long lowest = flat.min().to(ScalarType.Int64).item<long>(), highest = flat.max().to(ScalarType.Int64).item<long>();
+                if (lowest < 0 || highest >= dataShape[dim])
+                    throw new InvalidDataException(
+                        $"{label}: index {(lowest < 0 ? lowest - dataShape[dim] : highest)} is out of range for axis {dim} of size {dataShape[dim]} " +
+                        $"(input '{indexName}'; e.g. a token id past the vocabulary or a sequence longer than the model's positions).");
             }
             var picked = input.index_select(dim, flat);
             var shape = new long[dataShape.Length - 1 + indexShape.Length];
