@@ -191,9 +191,6 @@ public static class TorchTrainingLoop
         : throw new InvalidOperationException(
             $"Training needs a graph with one output (see TrainingGraph.Extract); this one has [{string.Join(", ", module.OutputNames)}].");
 
-    private static Tensor RequireLabels(TrainingBatch batch) => batch.Labels
-        ?? throw new InvalidOperationException("The training data has no labels; this loss needs one label per row.");
-
     /// <summary>Mean loss (the training objective) and accuracy over <paramref name="validation"/>, in inference mode.</summary>
     private static (double Loss, double? Accuracy) Evaluate(OnnxTorchModule module, OnnxTorchModule? teacher, TrainingObjective objective,
         TrainingData validation, TrainingBatches batches, string outputName, TrainingSettings settings, TrainingHooks hooks)
@@ -238,6 +235,8 @@ public static class TorchTrainingLoop
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (data.Labels is null) throw new ArgumentException("Gradients of the loss need labelled rows; these have no labels.", nameof(data));
         hooks ??= new TrainingHooks();
+        // The task loss on the output as logits (gradient criteria score through a final Softmax/Sigmoid's input).
+        using var objective = new TrainingObjective(new TrainingSettings { Loss = loss, ScoreKind = ScoreKind.Logits }, labelled: true, hasTeacher: false, log: null);
         var parameters = new List<(string Name, TorchSharp.Modules.Parameter Parameter, Tensor AbsWg, Tensor G2)>();
         bool wasTraining = module.training;
         module.eval();
@@ -261,7 +260,7 @@ public static class TorchTrainingLoop
                 using (NewDisposeScope())
                 {
                     var batch = batchesOf.Build(order, start, count);
-                    var value = Loss(module.Forward(batch.Inputs)[outputName], RequireLabels(batch), loss);
+                    var value = objective.Compute(module.Forward(batch.Inputs)[outputName], batch.Labels!, teacher: null);
                     value.backward();
                     using var noGrad = no_grad();
                     foreach (var (name, p, absWg, g2) in parameters)
@@ -298,13 +297,4 @@ public static class TorchTrainingLoop
             return t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
     }
-
-    /// <summary>The task's loss on a batch; the output is flattened to one value per row for binary/regression.</summary>
-    internal static Tensor Loss(Tensor output, Tensor target, TrainingLoss kind) => kind switch
-    {
-        TrainingLoss.CrossEntropy => nn.functional.cross_entropy(output.reshape(output.shape[0], -1), target),
-        TrainingLoss.BinaryCrossEntropy => nn.functional.binary_cross_entropy_with_logits(output.reshape(-1), target),
-        TrainingLoss.MeanSquaredError => nn.functional.mse_loss(output.reshape(-1), target),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss."),
-    };
 }
