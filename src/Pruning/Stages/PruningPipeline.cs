@@ -7,6 +7,7 @@ using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Criteria;
 using Microsoft.ML.Pruning.Data;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning.Stages;
@@ -100,6 +101,7 @@ internal sealed class PruningPipeline
         var watch = Stopwatch.StartNew();
         foreach (string name in _options.InputColumnNames)
             ColumnChecks.ModelInput(source, data.Schema, name, nameof(data), _options.InputShapes.TryGetValue(name, out var shape) ? shape : null);
+        var scorerShapes = ScorerShapes(source, data.Schema);
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
         var needs = _criterion.Needs;
@@ -141,7 +143,7 @@ internal sealed class PruningPipeline
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
         return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-            fineTuning: _fineTuneResults, inputShapes: ScorerShapes(source, data.Schema));
+            fineTuning: _fineTuneResults, inputShapes: scorerShapes);
     }
 
     /// <summary>
@@ -152,7 +154,10 @@ internal sealed class PruningPipeline
     private Dictionary<string, int[]> ScorerShapes(OnnxModel model, DataViewSchema schema)
     {
         var shapes = new Dictionary<string, int[]>(_options.InputShapes, StringComparer.Ordinal);
-        var columns = ModelInputColumns.Resolve(model, schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
+        // Inputs of other element types go to the scorer as they are (only pruning, not training, takes them).
+        string[] sized = [.. _options.InputColumnNames.Where(name => model.Graph.Input.FirstOrDefault(i => i.Name == name)?.Type?.TensorType?.ElemType
+            is (int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Int64)];
+        var columns = ModelInputColumns.Resolve(model, schema, sized, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
         foreach (var column in columns)
         {
             if (shapes.ContainsKey(column.Name) || column.RowShape is null) continue;
