@@ -30,4 +30,12 @@ public sealed class DistillationOptions
 
     /// <summary>The distillation term for outputs that are not class scores. Default <see cref="EmbeddingLoss.Cosine"/>.</summary>
     public EmbeddingLoss EmbeddingLoss { get; set; } = EmbeddingLoss.Cosine;
+
+    /// <summary>
+    /// The model input whose zeros mark padding, default "attention_mask" (BERT exports): when the model has this input,
+    /// shaped [batch, sequence], and the distilled output is [batch, sequence, …], the embedding loss is averaged over the
+    /// positions where it is non-zero only, so padding added to even out a batch does not train the model. Null
+    /// averages over every position.
+    /// </summary>
+    public string? PaddingMaskInput { get; set; } = "attention_mask";
 }

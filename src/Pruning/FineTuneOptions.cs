@@ -64,7 +64,7 @@ public sealed class FineTuneOptions : GradientTrainingOptions
     internal TrainingSettings ToFineTuneSettings(TrainingLoss loss, int seed) => ToSettings(loss, seed) with
     {
         ScoreKind = ScoreKind,
-        Distillation = Distillation is { } d ? new DistillationOptions { Temperature = d.Temperature, Weight = d.Weight, EmbeddingLoss = d.EmbeddingLoss } : null,
+        Distillation = Distillation is { } d ? new DistillationOptions { Temperature = d.Temperature, Weight = d.Weight, EmbeddingLoss = d.EmbeddingLoss, PaddingMaskInput = d.PaddingMaskInput } : null,
         EarlyStoppingPatience = EarlyStoppingPatience,
         KeepBest = KeepBest,
     };
@@ -78,6 +78,8 @@ public sealed class FineTuneOptions : GradientTrainingOptions
         if (LabelColumnName is null && Distillation is null)
             throw new ArgumentException(
                 "FineTune: LabelColumnName is null, so there are no labels to train on; set Distillation to fine-tune towards the dense model's outputs instead.", nameof(LabelColumnName));
+        if (Distillation?.PaddingMaskInput is { Length: 0 })
+            throw new ArgumentException("FineTune: Distillation.PaddingMaskInput is empty; name the model input whose zeros mark padding, or set it to null.", nameof(Distillation));
         if (ScoreColumnName is { Length: 0 })
             throw new ArgumentException("FineTune: ScoreColumnName is empty; leave it null to take the first output column.", nameof(ScoreColumnName));
         if (EarlyStoppingPatience is not null && ValidationData is null)

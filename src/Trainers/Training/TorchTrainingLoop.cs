@@ -94,7 +94,7 @@ public static class TorchTrainingLoop
                     using (NewDisposeScope())
                     {
                         var batch = batchesOf.Build(order, start, count);
-                        var loss = objective.Compute(module.Forward(batch.Inputs)[outputName], batch.Labels, TeacherOutput(runTeacher, batch.Inputs, outputName));
+                        var loss = objective.Compute(module.Forward(batch.Inputs)[outputName], batch.Labels, TeacherOutput(runTeacher, batch.Inputs, outputName), Padding(settings, batch));
                         value = loss.item<float>();
                         if (!double.IsFinite(value))
                         {
@@ -185,6 +185,10 @@ public static class TorchTrainingLoop
         return outputs.TryGetValue(outputName, out var output) ? output : outputs[SingleOutput(teacher)];
     }
 
+    /// <summary>The batch's padding mask for distillation (<see cref="DistillationOptions.PaddingMaskInput"/>), when the model has that input.</summary>
+    private static Tensor? Padding(TrainingSettings settings, TrainingBatch batch) =>
+        settings.Distillation?.PaddingMaskInput is { } name && batch.Inputs.TryGetValue(name, out var mask) ? mask : null;
+
     /// <summary>The module's only output (the one <see cref="TrainingGraph.Extract"/> leaves), trained against.</summary>
     private static string SingleOutput(OnnxTorchModule module) => module.OutputNames.Count == 1
         ? module.OutputNames[0]
@@ -211,7 +215,7 @@ public static class TorchTrainingLoop
                 using var scope = NewDisposeScope();
                 var batch = batches.Build(order, start, count);
                 var output = module.Forward(batch.Inputs)[outputName];
-                lossSum += objective.Compute(output, batch.Labels, TeacherOutput(teacher, batch.Inputs, outputName)).item<float>() * (double)count;
+                lossSum += objective.Compute(output, batch.Labels, TeacherOutput(teacher, batch.Inputs, outputName), Padding(settings, batch)).item<float>() * (double)count;
                 correct = objective.CountCorrect(output, batch.Labels) is long c ? correct + c : null;
             }
         }

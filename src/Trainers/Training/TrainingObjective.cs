@@ -59,11 +59,12 @@ internal sealed class TrainingObjective : IDisposable
     /// <param name="output">The trained output, batch first.</param>
     /// <param name="labels">Class indices (int64), 0/1 or values; null for unlabelled rows.</param>
     /// <param name="teacher">The teacher's output on the same inputs; null without distillation.</param>
-    public Tensor Compute(Tensor output, Tensor? labels, Tensor? teacher)
+    /// <param name="padding">The batch's padding mask ([batch, sequence], 0 at padded positions), or null: see <see cref="DistillationOptions.PaddingMaskInput"/>.</param>
+    public Tensor Compute(Tensor output, Tensor? labels, Tensor? teacher, Tensor? padding = null)
     {
         ResolveScoreKind(output);
         Tensor? task = labels is null ? null : TaskLoss(output, labels);
-        Tensor? distill = UsesTeacher ? DistillationLoss(output, teacher ?? throw new ArgumentNullException(nameof(teacher), "Distillation needs the teacher's output.")) : null;
+        Tensor? distill = UsesTeacher ? DistillationLoss(output, teacher ?? throw new ArgumentNullException(nameof(teacher), "Distillation needs the teacher's output."), padding) : null;
         if (task is null) return distill ?? throw new InvalidOperationException("The batch has no labels and no teacher output.");
         if (distill is null) return task;
         return task.mul(_oneMinusWeight).add_(distill, _weight);
@@ -105,7 +106,7 @@ internal sealed class TrainingObjective : IDisposable
     /// Class scores: T²·KL(teacher ‖ student) of the tempered distributions (softmax, or Bernoulli for one binary logit),
     /// mean over rows. Other outputs: the embedding loss.
     /// </summary>
-    private Tensor DistillationLoss(Tensor student, Tensor teacher)
+    private Tensor DistillationLoss(Tensor student, Tensor teacher, Tensor? padding)
     {
         var d = _distillation!;
         switch (_task)
@@ -126,9 +127,24 @@ internal sealed class TrainingObjective : IDisposable
                 return onPositive.add(onNegative, _one).mean().mul(_temperatureSquared);
             }
             default:
-                if (d.EmbeddingLoss == EmbeddingLoss.MeanSquaredError) return nn.functional.mse_loss(student, teacher);
-                return nn.functional.cosine_similarity(Vectors(student), Vectors(teacher), -1).neg().add_(_one, _one).mean();
+                bool masked = padding is not null && student.dim() >= 3 && padding.dim() == 2
+                    && student.shape[0] == padding.shape[0] && student.shape[1] == padding.shape[1];
+                if (d.EmbeddingLoss == EmbeddingLoss.MeanSquaredError)
+                {
+                    if (!masked) return nn.functional.mse_loss(student, teacher);
+                    var squared = student.sub(teacher).square();
+                    return MeanOverPositions(squared.reshape(squared.shape[0], squared.shape[1], -1).mean([2L]), padding!);
+                }
+                var distance = nn.functional.cosine_similarity(Vectors(student), Vectors(teacher), -1).neg().add_(_one, _one);
+                return masked && distance.dim() == 2 ? MeanOverPositions(distance, padding!) : distance.mean();
         }
+    }
+
+    /// <summary>The mean of a [batch, sequence] loss over the positions where <paramref name="padding"/> is non-zero.</summary>
+    private Tensor MeanOverPositions(Tensor perPosition, Tensor padding)
+    {
+        var keep = padding.ne(0).to(perPosition.dtype);
+        return perPosition.mul(keep).sum().div(keep.sum().clamp_min(_one));
     }
 
     /// <summary>

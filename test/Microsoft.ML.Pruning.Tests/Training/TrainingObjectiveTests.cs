@@ -114,6 +114,30 @@ public sealed class TrainingObjectiveTests
     }
 
     [TestMethod]
+    [DataRow(EmbeddingLoss.Cosine)]
+    [DataRow(EmbeddingLoss.MeanSquaredError)]
+    public void Compute_TokenEmbeddingsWithPaddingMask_LeavesPaddedPositionsOut(EmbeddingLoss kind)
+    {
+        // Two rows of three positions, 4 values each; the second row's last two positions are padding.
+        const int Rows = 2, Positions = 3, Width = 4;
+        float[] student = Random(Rows * Positions * Width, 9), teacher = Random(Rows * Positions * Width, 10);
+        long[] mask = [1, 1, 1, 1, 0, 0];
+        using var scope = NewDisposeScope();
+        var settings = new TrainingSettings { Loss = TrainingLoss.MeanSquaredError, Distillation = new DistillationOptions { EmbeddingLoss = kind } };
+        using var objective = new TrainingObjective(settings, labelled: false, hasTeacher: true, log: null);
+        double masked = Value(objective.Compute(tensor(student, [Rows, Positions, Width]), null, tensor(teacher, [Rows, Positions, Width]), tensor(mask, [Rows, Positions])));
+
+        // The same loss over the four real positions alone, as a [4, 1, Width] batch.
+        int[] real = [0, 1, 2, 3];
+        float[] Pick(float[] values) => [.. real.SelectMany(p => values.Skip(p * Width).Take(Width))];
+        double expected = Value(objective.Compute(tensor(Pick(student), [real.Length, 1, Width]), null, tensor(Pick(teacher), [real.Length, 1, Width])));
+        Assert.AreEqual(expected, masked, 1e-5);
+
+        double unmasked = Value(objective.Compute(tensor(student, [Rows, Positions, Width]), null, tensor(teacher, [Rows, Positions, Width])));
+        Assert.AreNotEqual(unmasked, masked, 1e-4, "the padded positions must have changed the plain mean");
+    }
+
+    [TestMethod]
     public void Compute_ProbabilitiesAuto_TakesThemAsProbabilitiesAndSaysSo()
     {
         using var scope = NewDisposeScope();
