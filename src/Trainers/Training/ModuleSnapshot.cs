@@ -1,25 +1,26 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.ML.Pruning.Trainers.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Pruning.Trainers.Training;
 
 /// <summary>
-/// A copy of a module's parameters and buffers (masks, running statistics), on the module's device, taken and put
-/// back by name: the weights training falls back to after a divergence, or ends with under keep-best.
+/// A copy of what training changes in a module: its parameters and its state (BatchNormalization's running
+/// statistics), on the module's device, taken and put back by name: the weights training falls back to after a
+/// divergence, or ends with under keep-best. Masks and constants are not copied: training does not change them, and a
+/// restore re-applies the masks in force, so restored weights keep the current pruning (gradual pruning may have
+/// moved the masks since the capture).
 /// </summary>
-/// <remarks>
-/// Tensors are looked up by name each time because a buffer can be replaced between captures (gradual pruning sets
-/// new masks). Captures after the first copy into the same storage.
-/// </remarks>
+/// <remarks>Tensors are looked up by name each time (moving a module replaces them); captures after the first copy into the same storage.</remarks>
 internal sealed class ModuleSnapshot : IDisposable
 {
-    private readonly nn.Module _module;
+    private readonly OnnxTorchModule _module;
     private readonly Dictionary<string, Tensor> _copies = new(StringComparer.Ordinal);
 
     /// <summary>Takes a first copy of <paramref name="module"/>'s state.</summary>
-    public ModuleSnapshot(nn.Module module)
+    public ModuleSnapshot(OnnxTorchModule module)
     {
         _module = module;
         Capture();
@@ -42,20 +43,23 @@ internal sealed class ModuleSnapshot : IDisposable
         }
     }
 
-    /// <summary>Puts the captured values back into the module's tensors of the same names and shapes.</summary>
+    /// <summary>Puts the captured values back into the module's tensors of the same names and shapes, then re-applies its masks.</summary>
     public void Restore()
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        foreach (var (name, live) in State())
-            if (_copies.TryGetValue(name, out var copy) && SameShape(copy, live))
-                live.copy_(copy);
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            foreach (var (name, live) in State())
+                if (_copies.TryGetValue(name, out var copy) && SameShape(copy, live))
+                    live.copy_(copy);
+        }
+        _module.ApplyMasks();
     }
 
     private IEnumerable<(string Name, Tensor Value)> State()
     {
-        foreach (var (name, parameter) in _module.named_parameters()) yield return ("p:" + name, parameter);
-        foreach (var (name, buffer) in _module.named_buffers()) yield return ("b:" + name, buffer);
+        foreach (string name in _module.ParameterNames) yield return ("p:" + name, _module.GetParameter(name));
+        foreach (string name in _module.StateNames) yield return ("s:" + name, _module.GetState(name));
     }
 
     private static bool SameShape(Tensor a, Tensor b) => a.shape.AsSpan().SequenceEqual(b.shape);
