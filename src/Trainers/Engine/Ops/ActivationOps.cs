@@ -22,6 +22,62 @@ internal static class ActivationOps
         return (s, _) => s[y] = nn.functional.leaky_relu(s[x]!, alpha);
     }
 
+    /// <summary>X for X ≥ 0, alpha·(e^X − 1) otherwise (alpha defaults to 1).</summary>
+    public static OpKernel Elu(NodeContext ctx)
+    {
+        double alpha = ctx.GetFloat("alpha", 1f);
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) => s[y] = nn.functional.elu(s[x]!, alpha);
+    }
+
+    /// <summary>gamma·Elu(X, alpha), with ONNX's defaults alpha ≈ 1.6733 and gamma ≈ 1.0507 (self-normalizing).</summary>
+    public static OpKernel Selu(NodeContext ctx)
+    {
+        double alpha = ctx.GetFloat("alpha", 1.67326319217681884765625f), gamma = ctx.GetFloat("gamma", 1.05070102214813232421875f);
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) =>
+        {
+            var g = gamma.ToScalar();
+            using var elu = nn.functional.elu(s[x]!, alpha);
+            s[y] = elu.mul(g);
+            GC.KeepAlive(g);
+        };
+    }
+
+    /// <summary>ln(e^X + 1).</summary>
+    public static OpKernel Softplus(NodeContext ctx)
+    {
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) => s[y] = nn.functional.softplus(s[x]!);
+    }
+
+    /// <summary>
+    /// X for X ≥ 0, slope·X otherwise; slope broadcasts to X (a learned parameter when it is an initializer). Before
+    /// opset 7 a one-dimensional slope of X's channel count is per channel (axis 1), as the exporters of then wrote it.
+    /// </summary>
+    public static OpKernel PRelu(NodeContext ctx)
+    {
+        int x = ctx.Input(0), slope = ctx.Input(1), y = ctx.Output(0);
+        bool legacyChannels = ctx.Opset < 7;
+        return (s, _) =>
+        {
+            var input = s[x]!;
+            var factor = s[slope]!;
+            if (legacyChannels && factor.dim() == 1 && input.dim() > 2 && factor.shape[0] == input.shape[1] && factor.shape[0] != input.shape[^1])
+            {
+                var perChannel = new long[input.dim() - 1];
+                Array.Fill(perChannel, 1L);
+                perChannel[0] = factor.shape[0];
+                factor = factor.reshape(perChannel);
+            }
+            var zero = 0.0.ToScalar();
+            using var negative = input.lt(zero);
+            using var scaled = input.mul(factor);
+            s[y] = torch.where(negative, scaled, input);
+            GC.KeepAlive(zero);
+        };
+    }
+
     /// <summary>1 / (1 + e^−X).</summary>
     public static OpKernel Sigmoid(NodeContext ctx)
     {

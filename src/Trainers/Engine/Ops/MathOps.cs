@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Pruning.Trainers.Engine.Ops;
 
-/// <summary>Pointwise math: Erf, Sqrt, Exp, Log, Neg, Reciprocal, Pow, Clip.</summary>
+/// <summary>Pointwise math: Erf, Sqrt, Exp, Log, Neg, Abs, Reciprocal, Pow, Clip.</summary>
 internal static class MathOps
 {
     /// <summary>The error function.</summary>
@@ -33,6 +33,13 @@ internal static class MathOps
     {
         int x = ctx.Input(0), y = ctx.Output(0);
         return (s, _) => s[y] = s[x]!.log();
+    }
+
+    /// <summary>|X| (integers stay integers).</summary>
+    public static OpKernel Abs(NodeContext ctx)
+    {
+        int x = ctx.Input(0), y = ctx.Output(0);
+        return (s, _) => s[y] = s[x]!.abs();
     }
 
     /// <summary>−X (integers stay integers).</summary>
