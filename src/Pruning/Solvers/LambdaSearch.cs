@@ -1,0 +1,85 @@
+using System;
+
+namespace Microsoft.ML.Pruning.Solvers;
+
+/// <summary>
+/// Finds λ for a target non-zero count: down the geometric path from λ_max with warm starts until the count reaches
+/// the target, then bisection on log λ between the last two path points.
+/// </summary>
+internal static class LambdaSearch
+{
+    /// <summary>How a search ended.</summary>
+    /// <param name="Lambda">The λ of the solution left in the solve.</param>
+    /// <param name="NonZeros">Its non-zero count.</param>
+    /// <param name="Exact">Whether the count equals the target.</param>
+    internal readonly record struct Outcome(double Lambda, long NonZeros, bool Exact);
+
+    /// <summary>
+    /// Leaves in <paramref name="solve"/> a solution with exactly <paramref name="target"/> non-zeros when the search
+    /// finds one; otherwise the smallest-λ solution found with more (restored), or, when the path's end has fewer, that one.
+    /// </summary>
+    public static Outcome ForCount(ICountedLassoSolve solve, double lambdaMax, long target, LassoSolverOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        ArgumentNullException.ThrowIfNull(options);
+        long count = solve.SolveAt(lambdaMax);
+        if (count >= target || lambdaMax == 0)
+        {
+            return new Outcome(lambdaMax, count, count == target);
+        }
+
+        double above = lambdaMax;
+        double below = double.NaN;
+        long belowCount = 0;
+        double lambda = lambdaMax;
+        for (int t = 1; t < options.PathLength; t++)
+        {
+            lambda = lambdaMax * Math.Pow(options.PathMinRatio, t / (double)(options.PathLength - 1));
+            count = solve.SolveAt(lambda);
+            if (count == target)
+            {
+                return new Outcome(lambda, count, true);
+            }
+
+            if (count > target)
+            {
+                below = lambda;
+                belowCount = count;
+                solve.KeepOverTarget();
+                break;
+            }
+
+            above = lambda;
+        }
+
+        if (double.IsNaN(below))
+        {
+            // Even the path's smallest λ keeps fewer than the target.
+            return new Outcome(lambda, count, false);
+        }
+
+        for (int step = 0; step < options.BisectionSteps && above / below > 1 + 1e-12; step++)
+        {
+            double middle = Math.Sqrt(above * below);
+            count = solve.SolveAt(middle);
+            if (count == target)
+            {
+                return new Outcome(middle, count, true);
+            }
+
+            if (count > target)
+            {
+                below = middle;
+                belowCount = count;
+                solve.KeepOverTarget();
+            }
+            else
+            {
+                above = middle;
+            }
+        }
+
+        solve.RestoreOverTarget();
+        return new Outcome(below, belowCount, false);
+    }
+}

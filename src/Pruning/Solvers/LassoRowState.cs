@@ -1,0 +1,145 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Microsoft.ML.Pruning.Solvers;
+
+/// <summary>
+/// One output row's Lasso problem in Gram form, min_β ½βᵀGβ − cᵀβ + ½‖y‖² + λ‖β‖₁ (= ½‖y − Xβ‖² + λ‖β‖₁), and the
+/// solver's state for it: the current β (kept between calls, so each λ warm-starts from the last) and q = G·β.
+/// </summary>
+/// <remarks>
+/// For pruning, y = Xw, so c = G·w and ‖y‖² = wᵀGw: <see cref="ForWeights"/> computes both once per row. A plain
+/// regression (the future ML.NET trainer) passes c = Xᵀy and ‖y‖² itself.
+/// </remarks>
+internal sealed class LassoRowState
+{
+    /// <summary>A problem with right-hand side c = Xᵀy and ‖y‖² = <paramref name="targetSquaredNorm"/>; β starts at 0.</summary>
+    public LassoRowState(GramMatrix gram, double[] rightHandSide, double targetSquaredNorm)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(rightHandSide);
+        if (rightHandSide.Length != gram.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rightHandSide), $"The right-hand side has {rightHandSide.Length} values; G is {gram.Size} × {gram.Size}.");
+        }
+
+        Gram = gram;
+        RightHandSide = rightHandSide;
+        TargetSquaredNorm = targetSquaredNorm;
+        Beta = new double[gram.Size];
+        Q = new double[gram.Size];
+        Excluded = new bool[gram.Size];
+    }
+
+    /// <summary>G, shared by all rows.</summary>
+    public GramMatrix Gram { get; }
+
+    /// <summary>c = Xᵀy (= G·w for pruning).</summary>
+    public double[] RightHandSide { get; }
+
+    /// <summary>‖y‖² (= wᵀGw for pruning).</summary>
+    public double TargetSquaredNorm { get; }
+
+    /// <summary>The current solution β.</summary>
+    public double[] Beta { get; }
+
+    /// <summary>q = G·β, kept up to date by every coordinate change.</summary>
+    public double[] Q { get; }
+
+    /// <summary>Coordinates fixed at zero (a chosen support's complement, or a trimmed set).</summary>
+    public bool[] Excluded { get; }
+
+    /// <summary>
+    /// The problem of pruning weights w (given in floats): c = G·w, ‖y‖² = wᵀGw, in doubles.
+    /// </summary>
+    public static LassoRowState ForWeights(GramMatrix gram, ReadOnlySpan<float> weights)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        if (weights.Length != gram.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weights), $"The weight row has {weights.Length} values; G is {gram.Size} × {gram.Size}.");
+        }
+
+        var w = new double[weights.Length];
+        for (int j = 0; j < w.Length; j++)
+        {
+            w[j] = weights[j];
+        }
+
+        var c = new double[w.Length];
+        gram.Multiply(w, c);
+        double yy = Math.Max(TensorPrimitives.Dot<double>(w, c), 0);
+        return new LassoRowState(gram, c, yy);
+    }
+
+    /// <summary>λ_max = ‖c‖∞ over the free coordinates: the smallest λ whose solution is β = 0.</summary>
+    public double LambdaMax()
+    {
+        double max = 0;
+        for (int j = 0; j < RightHandSide.Length; j++)
+        {
+            if (!Excluded[j])
+            {
+                max = Math.Max(max, Math.Abs(RightHandSide[j]));
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>Weights of β that are not zero.</summary>
+    public int NonZeros()
+    {
+        int count = 0;
+        foreach (double b in Beta)
+        {
+            if (b != 0)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Sets β_j (keeping q = G·β).</summary>
+    public void SetCoordinate(int j, double value)
+    {
+        double delta = value - Beta[j];
+        if (delta != 0)
+        {
+            TensorPrimitives.MultiplyAdd(Gram.Column(j), delta, Q, Q);
+            Beta[j] = value;
+        }
+    }
+
+    /// <summary>Replaces β (keeping q = G·β).</summary>
+    public void SetBeta(ReadOnlySpan<double> beta)
+    {
+        beta.CopyTo(Beta);
+        RecomputeQ();
+    }
+
+    /// <summary>q = G·β from scratch, clearing the rounding the incremental updates accumulated.</summary>
+    public void RecomputeQ()
+    {
+        Array.Clear(Q);
+        for (int j = 0; j < Beta.Length; j++)
+        {
+            if (Beta[j] != 0)
+            {
+                TensorPrimitives.MultiplyAdd(Gram.Column(j), Beta[j], Q, Q);
+            }
+        }
+    }
+
+    /// <summary>
+    /// (w − β)ᵀG(w − β) = ‖y − Xβ‖², from c and q: ‖y‖² − 2cᵀβ + βᵀq (clamped at 0 against rounding).
+    /// </summary>
+    public double ResidualSquaredNorm()
+    {
+        double cb = TensorPrimitives.Dot<double>(RightHandSide, Beta);
+        double bq = TensorPrimitives.Dot<double>(Beta, Q);
+        return Math.Max(TargetSquaredNorm - (2 * cb) + bq, 0);
+    }
+}
