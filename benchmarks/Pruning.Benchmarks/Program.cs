@@ -39,6 +39,10 @@ const string Usage = """
                      all-MiniLM-L6-v2: MatMul weights pruned, distilled from the dense model; cosine to the dense embeddings.
       resnet18       [--batch-sizes 1,8] [--repetitions 10] [--warmup 2] [--seed 1] [--model FILE]
                      ML.NET's ResNet18 featurizer: engine forward and forward + backward per image vs ONNX Runtime forward.
+      lasso-solver   [--problems lenet,synthetic] [--calibration-rows 1024] [--outputs 300] [--epochs 10 (0: seeded weight, no training)]
+                     [--samples 5000] [--features 2000] [--targets 20] [--correlation 0.5] [--density 0.25] [--tolerance 1e-6]
+                     [--repeats 3] [--solver-threads 2] [--seed 1] [--data DIR] [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/lasso_peer.py]
+                     The Gram-form coordinate-descent Lasso vs scikit-learn's Lasso (precompute=True and G given) on identical .npy inputs.
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -70,6 +74,7 @@ try
         "engine-throughput" => EngineThroughputBenchmark.Run(arguments),
         "minilm" => MiniLmBenchmark.Run(arguments),
         "resnet18" => ResNet18Benchmark.Run(arguments),
+        "lasso-solver" => LassoSolverBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);
