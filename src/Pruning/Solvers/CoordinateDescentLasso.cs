@@ -47,8 +47,12 @@ internal static class CoordinateDescentLasso
     /// Solves at <paramref name="lambda"/>, starting from the state's current β (a warm start), leaving the solution
     /// in it. Excluded coordinates and those of all-zero columns are held at 0.
     /// </summary>
+    /// <param name="state">The row's problem and its current β.</param>
+    /// <param name="lambda">The ℓ1 weight.</param>
+    /// <param name="options">Solver settings.</param>
+    /// <param name="tolerance">A relative duality-gap tolerance replacing the options' (looser for the warm-start points of a path); null keeps it.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="lambda"/> negative, NaN or infinite.</exception>
-    public static LassoRowResult Solve(LassoRowState state, double lambda, LassoSolverOptions options)
+    public static LassoRowResult Solve(LassoRowState state, double lambda, LassoSolverOptions options, double? tolerance = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
@@ -83,7 +87,7 @@ internal static class CoordinateDescentLasso
             return new LassoRowResult(lambda, 0, 0, 0, 0, 0, 0, true, n);
         }
 
-        double gapTarget = options.Tolerance * yy;
+        double gapTarget = (tolerance ?? options.Tolerance) * yy;
         var active = new List<int>();
         int epochs = 0;
         double gap = DualityGap(state, lambda, out double objective);

@@ -162,9 +162,14 @@ internal static class LayerLassoSolver
         return Assemble(gram, solveGram, weights, rows, states, results, refitDamping, layerLambda);
     }
 
+    /// <summary>The relative duality gap at which a warm-start point of the path is good enough.</summary>
+    internal const double PathPointTolerance = 1e-3;
+
     /// <summary>
     /// Solves one row at <paramref name="lambda"/> by warm starts down the geometric path from its λ_max (steps no
-    /// coarser than the options' path).
+    /// coarser than the options' path). The points before <paramref name="lambda"/> only give the next a start, so they
+    /// stop at a looser gap (<see cref="PathPointTolerance"/>, or the options' if looser); the last is solved to the
+    /// options' tolerance.
     /// </summary>
     public static LassoRowResult SolveAlongPath(LassoRowState state, double lambda, LassoSolverOptions options)
     {
@@ -178,7 +183,8 @@ internal static class LayerLassoSolver
             int steps = (int)Math.Ceiling(Math.Log(lambda / lambdaMax) / Math.Log(stepRatio));
             for (int t = 1; t < steps; t++)
             {
-                epochs += CoordinateDescentLasso.Solve(state, lambdaMax * Math.Pow(lambda / lambdaMax, t / (double)steps), options).Epochs;
+                epochs += CoordinateDescentLasso.Solve(state, lambdaMax * Math.Pow(lambda / lambdaMax, t / (double)steps), options,
+                    Math.Max(options.Tolerance, PathPointTolerance)).Epochs;
             }
         }
 
