@@ -64,7 +64,8 @@ internal static class CalibrationStage
             var inputs = batch.ToOrtValues();
             try
             {
-                using var outputs = ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
+                // Nothing to fetch when every observed tensor is a graph input (a first layer reading the features).
+                using var outputs = fetched.Length == 0 ? null : ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
                 var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
                 for (int i = 0; i < inputNames.Length; i++)
                     if (batch.Values[i] is float[] floats) byName[inputNames[i]] = (floats, batch.Shapes[i]);
@@ -102,10 +103,10 @@ internal static class CalibrationStage
     }
 
     private static (float[] Values, long[] Shape) Tensor(string name, Dictionary<string, (float[] Values, long[] Shape)> inputs,
-        IReadOnlyList<OrtValue> outputs, string[] fetched)
+        IReadOnlyList<OrtValue>? outputs, string[] fetched)
     {
         if (inputs.TryGetValue(name, out var input)) return input;
-        var value = outputs[Array.IndexOf(fetched, name)];
+        var value = outputs![Array.IndexOf(fetched, name)];
         var result = (value.GetTensorDataAsSpan<float>().ToArray(), value.GetTensorTypeAndShape().Shape);
         inputs[name] = result;
         return result;
