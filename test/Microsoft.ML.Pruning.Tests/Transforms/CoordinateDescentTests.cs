@@ -7,6 +7,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Solvers;
 using Microsoft.ML.Pruning.Trainers;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -260,6 +261,25 @@ public sealed class CoordinateDescentTests
         var options = Options(model, 0.5, o => o.ExcludedLayers.Add("fc1.weight"));
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => ml.Pruning().CoordinateDescent(options).Fit(TestData.Multiclass(ml)));
         StringAssert.Contains(ex.Message, "fc2.weight");
+    }
+
+    [TestMethod]
+    public void CoordinateDescent_ConvLayer_ThrowsNotSupportedNamingTheLayer()
+    {
+        var ml = new MLContext(1);
+        var proto = TestData.Mlp().Proto.Clone();
+        var conv = new NodeProto { OpType = "Conv", Name = "conv" };
+        conv.Input.Add("Features");
+        conv.Input.Add("conv.weight");
+        conv.Output.Add("conv_out");
+        proto.Graph.Node.Add(conv);
+        proto.Graph.Initializer.Add(OnnxTensor.FromFloats("conv.weight", new float[4 * 8], [4L, 8, 1]));
+        var model = OnnxModel.FromProto(proto);
+        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.Pruning().CoordinateDescent(model, Outputs, Inputs, 0.5));
+        StringAssert.Contains(ex.Message, "conv.weight");
+        StringAssert.Contains(ex.Message, "ExcludedLayers");
+        var excluded = Options(model, 0.5, o => o.ExcludedLayers.Add("conv.weight"));
+        Assert.IsNotNull(ml.Pruning().CoordinateDescent(excluded));
     }
 
     [TestMethod]
