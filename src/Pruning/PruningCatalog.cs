@@ -44,6 +44,45 @@ public sealed class PruningCatalog
     public PruningEstimator Magnitude(MagnitudePruningOptions options) => new(Context, options);
 
     /// <summary>
+    /// Layer-reconstruction pruning of an in-memory ONNX model: each Gemm/MatMul layer keeps the weights, and gets the values,
+    /// that best reproduce its outputs on the first <paramref name="calibrationRows"/> rows of the data (Lasso by coordinate
+    /// descent on XᵀX, then a least-squares refit), layer after layer on the already-pruned model. No labels needed.
+    /// </summary>
+    /// <param name="model">The model (not modified; the estimator prunes a copy).</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="sparsity">Fraction of each layer's weights set to zero, in [0, 1).</param>
+    /// <param name="calibrationRows">Rows whose activations the layers are reconstructed on.</param>
+    public PruningEstimator CoordinateDescent(OnnxModel model, string[] outputColumnNames, string[] inputColumnNames,
+        double sparsity = 0.5, int calibrationRows = 1024)
+        => new(Context, new CoordinateDescentPruningOptions
+        {
+            Model = model, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Sparsity = sparsity, CalibrationRows = calibrationRows,
+        });
+
+    /// <summary>Layer-reconstruction pruning of the ONNX model at <paramref name="modelPath"/> (the file is only read).</summary>
+    /// <param name="modelPath">The ONNX model file.</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="sparsity">Fraction of each layer's weights set to zero, in [0, 1).</param>
+    /// <param name="calibrationRows">Rows whose activations the layers are reconstructed on.</param>
+    public PruningEstimator CoordinateDescent(string modelPath, string[] outputColumnNames, string[] inputColumnNames,
+        double sparsity = 0.5, int calibrationRows = 1024)
+        => new(Context, new CoordinateDescentPruningOptions
+        {
+            ModelPath = modelPath, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Sparsity = sparsity, CalibrationRows = calibrationRows,
+        });
+
+    /// <summary>Layer-reconstruction pruning with every option (λ or sparsity, scope, damping, tolerance, sequential, refit, fine-tuning).</summary>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
+    /// {
+    ///     ModelPath = "model.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"], Sparsity = 0.8,
+    /// }).Fit(data);
+    /// </code></example>
+    public PruningEstimator CoordinateDescent(CoordinateDescentPruningOptions options) => new(Context, options);
+
+    /// <summary>
     /// Pruning with any criterion (see <see cref="PruneOptions.Criterion"/>), granularity, scope and schedule, with
     /// optional fine-tuning.
     /// </summary>

@@ -12,9 +12,10 @@ namespace Microsoft.ML.Pruning;
 public sealed class PruningReport
 {
     internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null,
-        IReadOnlyList<TrainingResult>? fineTuning = null)
+        IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null)
     {
         Method = method;
+        Reconstruction = reconstruction?.ToArray() ?? [];
         FineTuning = fineTuning?.ToArray() ?? [];
         Layers = layers;
         DenseBytes = denseBytes;
@@ -39,6 +40,12 @@ public sealed class PruningReport
 
     /// <summary>Whether a fine-tuning run diverged (and ended with earlier weights, see <see cref="TrainingResult.Divergence"/>).</summary>
     public bool Diverged => FineTuning.Any(r => r.Diverged);
+
+    /// <summary>
+    /// Per pruned layer, for methods that reconstruct layers from calibration data (<c>CoordinateDescent</c>): λ, relative
+    /// reconstruction error, duality gap, passes, time, damping and notes. Empty for other methods.
+    /// </summary>
+    public IReadOnlyList<LayerReconstruction> Reconstruction { get; }
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -84,7 +91,26 @@ public sealed class PruningReport
             if (i == rows.Count - 1) sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
             Line(rows[i]);
         }
+        if (Reconstruction.Count > 0) AppendReconstruction(sb, c);
         sb.Append(c, $"ONNX bytes: dense {DenseBytes:N0}, compact {CompactBytes:N0} ({(DenseBytes == 0 ? 0 : (double)CompactBytes / DenseBytes):P1}); pruned in {Elapsed.TotalSeconds:F2} s");
         return sb.ToString();
+    }
+
+    private void AppendReconstruction(StringBuilder sb, CultureInfo c)
+    {
+        string[] header = ["layer", "lambda", "rel. error", "max gap", "passes", "positions", "damping", "seconds"];
+        var rows = Reconstruction.Select(r => new[]
+        {
+            r.Name, r.Lambda is double l ? l.ToString("G4", c) : "-", r.RelativeError.ToString("G4", c),
+            r.MaxDualityGap is double g ? g.ToString("G3", c) : "-", r.Iterations.ToString("N0", c), r.CalibrationPositions.ToString("N0", c),
+            r.Damping.ToString("G3", c), r.Elapsed.TotalSeconds.ToString("F2", c),
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))));
+        sb.AppendLine("reconstruction (relative error ‖X(W−Ŵ)ᵀ‖/‖XWᵀ‖ on the calibration inputs):");
+        Line(header);
+        sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in rows) Line(row);
+        foreach (var r in Reconstruction.Where(r => r.Note is not null)) sb.AppendLine(c, $"{r.Name}: {r.Note}");
     }
 }

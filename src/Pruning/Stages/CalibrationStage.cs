@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Pruning.Criteria;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
+using Microsoft.ML.Pruning.Solvers;
 
 namespace Microsoft.ML.Pruning.Stages;
 
@@ -17,21 +18,30 @@ internal static class CalibrationStage
 {
     private const CriterionNeeds Observed = CriterionNeeds.InputNorms | CriterionNeeds.UnitActivations | CriterionNeeds.UnitSamples | CriterionNeeds.UnitCorrelation;
 
-    /// <summary>What one pass observed: statistics per layer name, and the rows read.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows);
+    /// <summary>What one pass observed: statistics per layer name, the rows read, and G = XᵀX per layer name when asked.</summary>
+    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null);
 
     /// <summary>Whether <paramref name="needs"/> asks for anything this stage computes.</summary>
     public static bool IsNeeded(CriterionNeeds needs) => (needs & Observed) != 0;
 
     /// <summary>Observes <paramref name="layers"/> of <paramref name="model"/> on up to <paramref name="rows"/> rows of <paramref name="batches"/>' data.</summary>
-    public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows)
+    /// <param name="model">The model run (not modified).</param>
+    /// <param name="layers">The layers observed.</param>
+    /// <param name="needs">What the criterion asked for.</param>
+    /// <param name="batches">How the data's columns feed the model's inputs.</param>
+    /// <param name="data">The calibration data; its first rows are read.</param>
+    /// <param name="rows">At most this many rows.</param>
+    /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction).</param>
+    public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows,
+        bool gram = false)
     {
         var plans = layers.Select(w => new Plan(w,
             LayerTensors.Input(model, w), LayerTensors.UnitOutput(model, w),
-            new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed))).ToList();
+            new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed),
+            gram ? new GramAccumulator(w.Name) : null)).ToList();
         var graphInputs = new HashSet<string>(batches.Names, StringComparer.Ordinal);
         var fetched = plans
-            .SelectMany(p => new[] { p.Accumulator.NeedsInput ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
+            .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
             .OfType<string>().Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
 
         var session = model.Clone();
@@ -54,12 +64,18 @@ internal static class CalibrationStage
             var inputs = batch.ToOrtValues();
             try
             {
-                using var outputs = ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
+                // Nothing to fetch when every observed tensor is a graph input (a first layer reading the features).
+                using var outputs = fetched.Length == 0 ? null : ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
                 var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
                 for (int i = 0; i < inputNames.Length; i++)
                     if (batch.Values[i] is float[] floats) byName[inputNames[i]] = (floats, batch.Shapes[i]);
                 foreach (var plan in plans)
                 {
+                    if (plan.Gram is not null)
+                    {
+                        var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
+                        plan.Gram.Add(x, shape, LayerTensors.InputAxis(model, plan.Weight, shape.Length), plan.InputTensor, seen);
+                    }
                     if (plan.Accumulator.NeedsInput)
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
@@ -79,18 +95,22 @@ internal static class CalibrationStage
             }
             seen += batch.Rows;
         }
-        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen);
+        var grams = gram
+            ? plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
+                .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal)
+            : null;
+        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams);
     }
 
     private static (float[] Values, long[] Shape) Tensor(string name, Dictionary<string, (float[] Values, long[] Shape)> inputs,
-        IReadOnlyList<OrtValue> outputs, string[] fetched)
+        IReadOnlyList<OrtValue>? outputs, string[] fetched)
     {
         if (inputs.TryGetValue(name, out var input)) return input;
-        var value = outputs[Array.IndexOf(fetched, name)];
+        var value = outputs![Array.IndexOf(fetched, name)];
         var result = (value.GetTensorDataAsSpan<float>().ToArray(), value.GetTensorTypeAndShape().Shape);
         inputs[name] = result;
         return result;
     }
 
-    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator);
+    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator, GramAccumulator? Gram);
 }

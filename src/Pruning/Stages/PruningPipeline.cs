@@ -68,6 +68,10 @@ internal sealed class PruningPipeline
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
         if (_backend is not null) CheckTrainable(source);
+        if (options is CoordinateDescentPruningOptions && Candidates.FirstOrDefault(w => w.Role == PrunableWeightRole.ConvWeight) is { } conv)
+            throw new NotSupportedException(
+                $"CoordinateDescent reconstructs Gemm and MatMul layers; '{conv.Name}' is the weight of Conv node '{conv.NodeName}' (im2col reconstruction is not supported yet). " +
+                $"Add the Conv weights to {nameof(PruningOptions.ExcludedLayers)}.");
     }
 
     /// <summary>The model output trained against (fine-tuning) or differentiated (gradient criteria).</summary>
@@ -115,6 +119,21 @@ internal sealed class PruningPipeline
         var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, inputs!, fineTune) : null;
         // The dense model, before any pruning, when distillation uses it (a zero weight with labels does not).
         if (_options.FineTune?.Distillation is { } distillation && (distillation.Weight > 0 || fineTuneTask!.Data.Labels is null)) _teacher = model.Clone();
+
+        if (_options is CoordinateDescentPruningOptions reconstruction)
+        {
+            var batchesForGram = ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
+            bool warned = false;
+            var solved = ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rows =>
+            {
+                if (!warned) WarnIfShort(rows);
+                warned = true;
+            });
+            if (fineTuneTask is not null) FineTune(model, solved.Masks, fineTuneTask, null);
+            _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
+            return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: solved.Layers);
+        }
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
         switch (_options.Schedule)
@@ -180,6 +199,15 @@ internal sealed class PruningPipeline
             };
             string calibration = CalibrationStage.IsNeeded(_criterion.Needs) || GradientStage.IsNeeded(_criterion.Needs)
                 ? $", {_options.CalibrationRows} calibration rows" : "";
+            if (_options is CoordinateDescentPruningOptions cd)
+            {
+                string target = cd.Lambda is double lambda
+                    ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
+                    : $"{Fraction(_options.Sparsity)} of weights, {_options.Scope.ToString().ToLowerInvariant()} scope";
+                string cdTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
+                return $"CoordinateDescent ({(cd.Sequential ? "sequential" : "parallel")}, {(cd.Refit ? "least-squares refit" : "Lasso values")}), {target}, " +
+                       $"{_options.CalibrationRows} calibration rows{cdTune}";
+            }
             string tune = _options.FineTune is { } f ? $", fine-tuned {f.Epochs} epoch{(f.Epochs == 1 ? "" : "s")}{(_options.Schedule == PruningSchedule.Iterative ? " per round" : "")}" : "";
             return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {_options.Scope.ToString().ToLowerInvariant()} scope, " +
                    $"{Fraction(_options.Sparsity)} {Unit}, {schedule}{calibration}{tune}";

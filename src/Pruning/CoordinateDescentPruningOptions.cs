@@ -1,0 +1,91 @@
+using System;
+using Microsoft.ML.Pruning.Algorithms;
+
+namespace Microsoft.ML.Pruning;
+
+/// <summary>
+/// Options of <c>mlContext.Pruning().CoordinateDescent(options)</c>: each Gemm/MatMul layer is pruned so that it still
+/// computes what it computed on calibration data. Per output row w of a layer with inputs X, the solver minimises
+/// ½‖X(w − ŵ)‖² + λ‖ŵ‖₁ by coordinate descent on G = XᵀX; λ is found for the target sparsity (or given as
+/// <see cref="Lambda"/>), and by default the chosen weights are refit by least squares (<see cref="Refit"/>).
+/// No labels and no gradients are needed.
+/// </summary>
+/// <remarks>
+/// <see cref="PruningOptions.Scope"/>: <see cref="PruningScope.Layer"/> (the default here) prunes each layer to
+/// <see cref="PruningOptions.Sparsity"/> (or its <see cref="PruningOptions.LayerSparsity"/>), one λ per layer;
+/// <see cref="PruningScope.Global"/> takes each layer's count from one global magnitude threshold over all pruned layers
+/// (the magnitude estimator's allocation) and lets the solver choose the weights within each layer.
+/// Conv layers, structured (neuron) pruning and schedules other than one-shot are not supported yet.
+/// </remarks>
+/// <example><code>
+/// var pruned = mlContext.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
+/// {
+///     ModelPath = "lenet.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"],
+///     Sparsity = 0.8, CalibrationRows = 1024,
+/// }).Fit(data);
+/// Console.WriteLine(pruned.Report);   // per layer: λ, relative reconstruction error, duality gap, passes, time
+/// </code></example>
+public sealed class CoordinateDescentPruningOptions : PruningOptions
+{
+    /// <summary>Creates options with the per-layer scope.</summary>
+    public CoordinateDescentPruningOptions() => Scope = PruningScope.Layer;
+
+    /// <summary>
+    /// A fixed λ instead of a target sparsity, on scikit-learn's <c>Lasso</c> scale: per row the objective is
+    /// (1/(2·r))‖X(w − ŵ)‖² + λ‖ŵ‖₁ with r the calibration positions, so λ does not depend on how many rows calibrate.
+    /// The sparsity is then whatever λ gives. Null (default) uses <see cref="PruningOptions.Sparsity"/>; when set,
+    /// <see cref="PruningOptions.Sparsity"/> must be 0 and <see cref="PruningOptions.LayerSparsity"/> empty.
+    /// </summary>
+    public double? Lambda { get; set; }
+
+    /// <summary>
+    /// δ added to G's diagonal as a fraction of its mean diagonal (ridge on the reconstruction). Default 0: none, except
+    /// 0.01 when a layer has fewer calibration positions than inputs (G singular; the log says so).
+    /// </summary>
+    public double Damping { get; set; }
+
+    /// <summary>At most this many coordinate passes per λ and row. Default 10,000.</summary>
+    public int MaxIterations { get; set; } = 10_000;
+
+    /// <summary>Stop when the duality gap is at most this fraction of ‖Xw‖² of the row. Default 1e-6.</summary>
+    public double Tolerance { get; set; } = 1e-6;
+
+    /// <summary>
+    /// Layers in graph order, each calibrated on the model with the earlier layers already pruned (default), so a
+    /// layer also corrects what earlier layers lost; false calibrates every layer once on the dense model (faster).
+    /// </summary>
+    public bool Sequential { get; set; } = true;
+
+    /// <summary>
+    /// Hard-sparsity mode (default): the Lasso chooses each layer's kept weights, then they are refit by least squares
+    /// on G. False keeps the Lasso's own (shrunk) values.
+    /// </summary>
+    public bool Refit { get; set; } = true;
+
+    /// <summary>Global scope's allocation is by magnitude, the same criterion the magnitude estimator uses.</summary>
+    internal override string CriterionName => "magnitude";
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (Lambda is double lambda)
+        {
+            if (!(lambda >= 0) || double.IsInfinity(lambda))
+                throw new ArgumentOutOfRangeException(nameof(Lambda), lambda, $"{nameof(Lambda)} must be a finite value ≥ 0; got {lambda}.");
+            if (Sparsity != 0 || LayerSparsity.Count > 0)
+                throw new ArgumentException(
+                    $"Both {nameof(Sparsity)} ({Sparsity}{(LayerSparsity.Count > 0 ? $", and {nameof(LayerSparsity)}" : "")}) and {nameof(Lambda)} ({lambda}) are set; " +
+                    $"set one: with {nameof(Lambda)}, set {nameof(Sparsity)} = 0 and leave {nameof(LayerSparsity)} empty (λ decides the sparsity).", nameof(Lambda));
+        }
+        if (!(Damping >= 0) || double.IsInfinity(Damping))
+            throw new ArgumentOutOfRangeException(nameof(Damping), Damping, $"{nameof(Damping)} must be a finite value ≥ 0; got {Damping}.");
+        if (MaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, $"{nameof(MaxIterations)} must be at least 1; got {MaxIterations}.");
+        if (!(Tolerance > 0) || double.IsInfinity(Tolerance))
+            throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"{nameof(Tolerance)} must be a finite value > 0; got {Tolerance}.");
+        if (Granularity != PruningGranularity.Unstructured)
+            throw new NotSupportedException($"CoordinateDescent prunes single weights ({nameof(Granularity)} = Unstructured); {Granularity} (group Lasso) is not supported yet.");
+        if (Schedule != PruningSchedule.OneShot)
+            throw new NotSupportedException($"CoordinateDescent prunes one-shot ({nameof(Schedule)} = OneShot), optionally followed by FineTune; {Schedule} is not supported.");
+    }
+}

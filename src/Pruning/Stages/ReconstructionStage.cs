@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Criteria;
+using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Solvers;
+
+namespace Microsoft.ML.Pruning.Stages;
+
+/// <summary>
+/// The <em>calibrate → solve → write</em> stages of layer reconstruction (<c>CoordinateDescent</c>): per Gemm/MatMul
+/// layer, G = XᵀX of its input from <see cref="CalibrationStage"/>, the Gram-form Lasso of <see cref="LayerLassoSolver"/>
+/// for the layer's target, and the new weights written into the model. Sequential mode calibrates each layer on the model
+/// with the earlier layers already replaced (one ONNX Runtime pass per layer); parallel mode calibrates all layers once
+/// on the dense model.
+/// </summary>
+/// <remarks>
+/// Extension points: Conv layers need X as im2col patches (a Gram accumulator over unfolded positions) and the weight
+/// viewed as [out, in·kernel]; structured mode needs a group-Lasso solve per layer. Both plug in at
+/// <see cref="SolveLayer"/>'s inputs; the pipeline, masks, fine-tuning and report stay as they are.
+/// </remarks>
+internal static class ReconstructionStage
+{
+    /// <summary>What the stage did: the masks of the written weights (for fine-tuning) and one report row per solved layer.</summary>
+    public sealed record Result(PruningMask[] Masks, IReadOnlyList<LayerReconstruction> Layers);
+
+    /// <summary>Prunes <paramref name="layers"/> of <paramref name="model"/> in place.</summary>
+    /// <exception cref="System.IO.InvalidDataException">NaN/Inf in a layer's activations (the layer is named).</exception>
+    public static Result Run(MLContextServices services, OnnxModel model, IReadOnlyList<PrunableWeight> layers, CoordinateDescentPruningOptions options,
+        ModelInputBatches batches, IDataView data, Action<int> rowsRead)
+    {
+        var kept = KeptCounts(model, layers, options);
+        var solver = new LassoSolverOptions { Tolerance = options.Tolerance, MaxEpochs = options.MaxIterations, RelativeDamping = options.Damping };
+        var masks = new PruningMask[layers.Count];
+        var report = new List<LayerReconstruction>();
+        IReadOnlyDictionary<string, GramMatrix>? dense = null;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var layer = layers[l];
+            var values = OnnxTensor.ToFloatArray(model.GetInitializer(layer.Name));
+            if (options.Lambda is null && kept[l] >= values.Length)
+            {
+                masks[l] = new PruningMask(layer.Name, Enumerable.Repeat(true, values.Length).ToArray(), 0);
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            GramMatrix? gram;
+            if (options.Sequential)
+            {
+                var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
+                rowsRead(calibration.Rows);
+                gram = calibration.Grams!.GetValueOrDefault(layer.Name);
+            }
+            else
+            {
+                if (dense is null)
+                {
+                    var calibration = CalibrationStage.Run(model, layers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
+                    rowsRead(calibration.Rows);
+                    dense = calibration.Grams!;
+                }
+                gram = dense.GetValueOrDefault(layer.Name);
+            }
+            if (gram is null)
+                throw new InvalidOperationException($"Layer '{layer.Name}': calibration saw no rows of its input; the data has no rows to calibrate on.");
+            var (row, pruned) = SolveLayer(services, layer, values, gram, kept[l], options, solver, watch);
+            OnnxTensor.SetFloats(model.GetInitializer(layer.Name), pruned);
+            var keep = new bool[pruned.Length];
+            int zeros = 0;
+            for (int i = 0; i < pruned.Length; i++)
+            {
+                keep[i] = pruned[i] != 0;
+                zeros += keep[i] ? 0 : 1;
+            }
+            masks[l] = new PruningMask(layer.Name, keep, zeros);
+            report.Add(row);
+        }
+        return new Result(masks, report);
+    }
+
+    /// <summary>
+    /// Weights each layer keeps: per layer from <see cref="PruningOptions.Sparsity"/> / <see cref="PruningOptions.LayerSparsity"/>
+    /// (the magnitude selector's rounding), or, for the global scope, the counts one global magnitude threshold leaves per layer.
+    /// Unused with <see cref="CoordinateDescentPruningOptions.Lambda"/>.
+    /// </summary>
+    private static long[] KeptCounts(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CoordinateDescentPruningOptions options)
+    {
+        if (options.Scope == PruningScope.Global)
+        {
+            var selection = new MaskSelectionOptions { Sparsity = options.Sparsity, Scope = PruningScope.Global };
+            foreach (var (name, sparsity) in options.LayerSparsity) selection.LayerSparsity[name] = sparsity;
+            var values = layers.Select(w => new LayerValues(w.Name, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name)))).ToList();
+            return [.. MaskSelector.SelectByMagnitude(values, selection).Select(m => (long)m.KeptCount)];
+        }
+        return [.. layers.Select(w => w.ParameterCount - MaskSelector.TargetPrunedCount(w.ParameterCount,
+            options.LayerSparsity.TryGetValue(w.Name, out double s) ? s : options.Sparsity))];
+    }
+
+    /// <summary>Solves one layer (weights in the model's layout) and returns its report row and new weights (same layout).</summary>
+    private static (LayerReconstruction Row, float[] Weights) SolveLayer(MLContextServices services, PrunableWeight layer, float[] values, GramMatrix gram,
+        long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch)
+    {
+        // The solver's W is [out, in]: Gemm with transB = 1 stores it so; Gemm (transB = 0) and MatMul store [in, out].
+        int outputs = (int)layer.OutputUnits;
+        int inputs = (int)(layer.ParameterCount / outputs);
+        if (gram.Size != inputs)
+            throw new InvalidOperationException($"Layer '{layer.Name}': its input has {gram.Size} features, its weight {inputs} inputs.");
+        bool transposed = layer.OutputAxis == 1;
+        float[] w = transposed ? Transpose(values, inputs, outputs) : values;
+        int positions = gram.CalibrationRows ?? 0;
+        var notes = new List<string>();
+        if (gram.IsRankDeficient)
+        {
+            double damping = options.Damping > 0 ? options.Damping : solver.RankDeficientDamping;
+            string message = $"{positions} calibration positions for {inputs} inputs: G = XᵀX is singular; solving with relative damping {damping.ToString("G3", CultureInfo.InvariantCulture)}.";
+            services.Warning($"Layer '{layer.Name}': {message}");
+            notes.Add(message);
+        }
+        var target = options.Lambda is double lambda
+            ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
+            : SparsityTarget.PerLayer(kept, options.Refit);
+        var solution = LayerLassoSolver.Solve(gram, w, outputs, target, solver);
+        watch.Stop();
+
+        if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} input(s) all zero on the calibration data (their weights are 0).");
+        int damped = solution.RefitDamping.Count(d => d > 0);
+        if (damped > 0) notes.Add($"{damped} row(s) refit with extra damping (singular G on the kept inputs).");
+        int unconverged = solution.RowResults.Count(r => !r.Converged);
+        if (unconverged > 0) notes.Add($"{unconverged} row(s) stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");
+        double scale = positions > 0 ? positions : 1; // λ on Lambda's per-position scale
+        double? layerLambda = solution.LayerLambda ?? (solution.RowResults.Count > 0 ? solution.RowResults.Average(r => r.Lambda) : null);
+        var row = new LayerReconstruction(layer.Name, layerLambda / scale, solution.RelativeReconstructionError,
+            solution.RowResults.Count > 0 ? solution.RowResults.Max(r => r.RelativeGap) : null,
+            solution.RowResults.Sum(r => (long)r.TotalEpochs), watch.Elapsed, positions, solution.Damping,
+            notes.Count == 0 ? null : string.Join(" ", notes));
+        services.Info($"Layer '{layer.Name}': kept {solution.NonZeros} of {values.Length}, relative reconstruction error {solution.RelativeReconstructionError:G4}, " +
+            $"{row.Iterations} passes, {watch.Elapsed.TotalSeconds:F2} s.");
+        return (row, transposed ? Transpose(solution.Weights, outputs, inputs) : solution.Weights);
+    }
+
+    private static float[] Transpose(float[] values, int rows, int columns)
+    {
+        var result = new float[values.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                result[(long)c * rows + r] = values[(long)r * columns + c];
+        return result;
+    }
+}
