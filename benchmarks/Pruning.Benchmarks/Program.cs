@@ -43,6 +43,9 @@ const string Usage = """
                      [--samples 5000] [--features 2000] [--targets 20] [--correlation 0.5] [--density 0.25] [--tolerance 1e-6]
                      [--repeats 3] [--solver-threads 2] [--seed 1] [--data DIR] [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/lasso_peer.py]
                      The Gram-form coordinate-descent Lasso vs scikit-learn's Lasso (precompute=True and G given) on identical .npy inputs.
+      coordinate-descent [--dense-epochs 10] [--sparsities 0.5,0.7,0.8,0.9] [--calibration-rows 1024] [--ridge 1e-3] [--data DIR]
+                     [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/ridge_refit.py]
+                     LeNet-300-100 one-shot per layer: CoordinateDescent (sequential, parallel), magnitude, wanda vs a numpy magnitude + ridge refit.
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -75,6 +78,7 @@ try
         "minilm" => MiniLmBenchmark.Run(arguments),
         "resnet18" => ResNet18Benchmark.Run(arguments),
         "lasso-solver" => LassoSolverBenchmark.Run(arguments),
+        "coordinate-descent" => CoordinateDescentBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);
