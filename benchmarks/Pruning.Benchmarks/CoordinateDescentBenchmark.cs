@@ -63,6 +63,14 @@ internal static class CoordinateDescentBenchmark
         {
             results.Add(Measure("cd-sequential", sparsity, () => ml.Pruning().CoordinateDescent(Cd(sparsity, sequential: true))));
             results.Add(Measure("cd-parallel", sparsity, () => ml.Pruning().CoordinateDescent(Cd(sparsity, sequential: false))));
+            // The peer's allocation: one global magnitude threshold over fc1 and fc2, fc3 dense; the solver picks each layer's support.
+            results.Add(Measure("cd-peer-allocation", sparsity, () =>
+            {
+                var options = Cd(sparsity, sequential: true);
+                options.Scope = PruningScope.Global;
+                options.ExcludedLayers.Add("fc3.weight");
+                return ml.Pruning().CoordinateDescent(options);
+            }));
             results.Add(Measure("magnitude", sparsity, () => ml.Pruning().Magnitude(new MagnitudePruningOptions
             {
                 Model = dense, OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = sparsity, Scope = PruningScope.Layer,
@@ -111,13 +119,16 @@ internal static class CoordinateDescentBenchmark
             $"*ridge refit* is `benchmarks/peer/ridge_refit.py` on the same file and rows: one global magnitude threshold over {peerLayers} " +
             $"({peer.GetProperty("dense_layer").GetString()} kept dense), then each output row's kept weights refit by ridge least squares " +
             $"(δ = {peer.GetProperty("ridge").GetDouble().ToString(CultureInfo.InvariantCulture)} × mean diag XᵀX) to the dense layer's pre-activation, " +
-            "layer by layer on the already-refit model's inputs, accuracy computed in numpy; *magnitude global* is its support before the refit.");
+            "layer by layer on the already-refit model's inputs, accuracy computed in numpy; *magnitude global* is its support before the refit. " +
+            "*cd sequential, peer's allocation* is cd sequential with `Scope = Global` and fc3.weight in `ExcludedLayers`: the peer's per-layer counts " +
+            "(one global magnitude threshold over fc1 and fc2, fc3 dense), our supports and refit.");
         text.AppendLine();
         text.AppendLine("Test accuracy (one-shot):");
         text.AppendLine();
-        var accuracy = new MarkdownTable("sparsity", "dense", "cd sequential", "cd parallel", "magnitude", "wanda", "magnitude global (peer)", "ridge refit (peer)");
+        var accuracy = new MarkdownTable("sparsity", "dense", "cd sequential", "cd parallel", "magnitude", "wanda", "cd sequential, peer's allocation", "magnitude global (peer)", "ridge refit (peer)");
         foreach (double s in sparsities)
             accuracy.Add([$"{s * 100:0.##} %", Format.Percent(denseAccuracy), .. methods.Select(m => Format.Percent(Ours(m, s).Accuracy)),
+                Format.Percent(Ours("cd-peer-allocation", s).Accuracy),
                 Format.Percent(Peer(s).GetProperty("magnitude_global").GetDouble()), Format.Percent(Peer(s).GetProperty("ridge_refit").GetDouble())]);
         text.AppendLine(accuracy.ToString());
         text.AppendLine();
