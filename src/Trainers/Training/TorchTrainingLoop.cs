@@ -31,8 +31,10 @@ public static class TorchTrainingLoop
     /// <param name="hooks">Callbacks, log and cancellation.</param>
     /// <param name="teacher">The model distillation learns from, same input and output; run in inference mode without gradients.</param>
     /// <param name="validation">Held-out rows, labelled as <paramref name="data"/> is.</param>
+    /// <param name="regularizers">Penalties and proximal steps around each optimizer step (Lasso, ADMM); none for plain training.</param>
     public static TrainingResult Run(OnnxTorchModule module, TrainingData data, TrainingSettings settings, Device device,
-        TrainingHooks? hooks = null, OnnxTorchModule? teacher = null, TrainingData? validation = null)
+        TrainingHooks? hooks = null, OnnxTorchModule? teacher = null, TrainingData? validation = null,
+        IReadOnlyList<ITrainingRegularizer>? regularizers = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
@@ -40,6 +42,7 @@ public static class TorchTrainingLoop
         ArgumentNullException.ThrowIfNull(device);
         settings.Validate(nameof(TorchTrainingLoop));
         hooks ??= new TrainingHooks();
+        regularizers ??= [];
         var results = new List<EpochResult>(settings.Epochs);
         if (settings.Epochs == 0 || data.RowCount == 0) return new TrainingResult(results);
         if (validation is not null)
@@ -108,8 +111,10 @@ public static class TorchTrainingLoop
                             divergence = $"the gradient norm is {norm} at epoch {epoch}, step {step}";
                             break;
                         }
+                        foreach (var regularizer in regularizers) regularizer.AfterBackward(step);
                         optimizer.Step(learningRate);
                         module.ApplyMasks();
+                        foreach (var regularizer in regularizers) regularizer.AfterStep(step, learningRate);
                     }
                     lossSum += value;
                     batches++;
@@ -125,6 +130,7 @@ public static class TorchTrainingLoop
                 if (divergence is not null) break;
 
                 var result = new EpochResult(epoch, settings.Epochs, lossSum / Math.Max(1, batches), rows, watch.Elapsed) { LearningRate = learningRate };
+                foreach (var regularizer in regularizers) regularizer.AfterEpoch(result);
                 if (validation is not null)
                 {
                     var (validationLoss, accuracy) = Evaluate(module, runTeacher, objective, validation, validationBatches!, outputName, settings, hooks);
