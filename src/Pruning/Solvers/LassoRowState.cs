@@ -8,7 +8,7 @@ namespace Microsoft.ML.Pruning.Solvers;
 /// solver's state for it: the current β (kept between calls, so each λ warm-starts from the last) and q = G·β.
 /// </summary>
 /// <remarks>
-/// For pruning, y = Xw, so c = G·w and ‖y‖² = wᵀGw: <see cref="ForWeights"/> computes both once per row. A plain
+/// For pruning, y = Xw, so c = G·w and ‖y‖² = wᵀGw: <see cref="ForWeights(GramMatrix, ReadOnlySpan{float})"/> computes both once per row. A plain
 /// regression (the future ML.NET trainer) passes c = Xᵀy and ‖y‖² itself.
 /// </remarks>
 internal sealed class LassoRowState
@@ -69,6 +69,38 @@ internal sealed class LassoRowState
         var c = new double[w.Length];
         gram.Multiply(w, c);
         double yy = Math.Max(TensorPrimitives.Dot<double>(w, c), 0);
+        return new LassoRowState(gram, c, yy);
+    }
+
+    /// <summary>
+    /// The problem of fitting the dense output X_d·w from the pruned model's input X (sequential reconstruction):
+    /// c = C·w + δ·w and ‖y‖² = wᵀDw + δ‖w‖², with δ the damping already on <paramref name="gram"/> (G + δI is the
+    /// Gram matrix of X stacked on √δ·I, whose target rows are √δ·w: the ridge pulls towards w).
+    /// </summary>
+    public static LassoRowState ForWeights(GramMatrix gram, CrossGram cross, ReadOnlySpan<float> weights)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(cross);
+        if (weights.Length != gram.Size || cross.Size != gram.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weights), $"The weight row has {weights.Length} values, C is {cross.Size} × {cross.Size}; G is {gram.Size} × {gram.Size}.");
+        }
+
+        var w = new double[weights.Length];
+        for (int j = 0; j < w.Length; j++)
+        {
+            w[j] = weights[j];
+        }
+
+        var c = new double[w.Length];
+        cross.RightHandSide(w, c);
+        double yy = cross.TargetSquaredNorm(w);
+        if (gram.Damping > 0)
+        {
+            TensorPrimitives.MultiplyAdd<double>(w, gram.Damping, c, c);
+            yy += gram.Damping * TensorPrimitives.Dot<double>(w, w);
+        }
+
         return new LassoRowState(gram, c, yy);
     }
 

@@ -24,9 +24,13 @@ internal static class LayerLassoSolver
     /// <param name="rows">Output rows m.</param>
     /// <param name="target">Fixed λ, counts per row or per layer, or a given support; refit or not.</param>
     /// <param name="options">Tolerance, screening, path, damping, threads.</param>
+    /// <param name="cross">
+    /// With the dense model's input X_d on the same rows: fit X_d·w instead of X·w (sequential reconstruction, where
+    /// <paramref name="gram"/> is the pruned model's XᵀX); null when the input is the same in both.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">Sizes that do not match, counts above what the layer has, bad options.</exception>
     /// <exception cref="InvalidDataException">A NaN or infinite weight.</exception>
-    public static LayerLassoSolution Solve(GramMatrix gram, float[] weights, int rows, SparsityTarget target, LassoSolverOptions options)
+    public static LayerLassoSolution Solve(GramMatrix gram, float[] weights, int rows, SparsityTarget target, LassoSolverOptions options, CrossGram? cross = null)
     {
         ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(weights);
@@ -55,7 +59,14 @@ internal static class LayerLassoSolver
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
 
         var states = new LassoRowState[rows];
-        Parallel.For(0, rows, parallel, i => states[i] = LassoRowState.ForWeights(solveGram, weights.AsSpan(i * n, n)));
+        if (cross is not null && cross.Size != n)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cross), $"C is {cross.Size} × {cross.Size}; G is {n} × {n}.");
+        }
+
+        Parallel.For(0, rows, parallel, i => states[i] = cross is null
+            ? LassoRowState.ForWeights(solveGram, weights.AsSpan(i * n, n))
+            : LassoRowState.ForWeights(solveGram, cross, weights.AsSpan(i * n, n)));
         var results = new LassoRowResult[rows];
         var refitDamping = new double[rows];
         double? layerLambda = null;
@@ -159,7 +170,7 @@ internal static class LayerLassoSolver
             }
         }
 
-        return Assemble(gram, solveGram, weights, rows, states, results, refitDamping, layerLambda);
+        return Assemble(gram, solveGram, weights, rows, states, results, refitDamping, layerLambda, cross is not null);
     }
 
     /// <summary>The relative duality gap at which a warm-start point of the path is good enough.</summary>
@@ -252,7 +263,7 @@ internal static class LayerLassoSolver
         return lasso with { NonZeros = state.NonZeros(), Objective = objective };
     }
 
-    private static LayerLassoSolution Assemble(GramMatrix gram, GramMatrix solveGram, float[] weights, int rows, LassoRowState[] states, LassoRowResult[] results, double[] refitDamping, double? layerLambda)
+    private static LayerLassoSolution Assemble(GramMatrix gram, GramMatrix solveGram, float[] weights, int rows, LassoRowState[] states, LassoRowResult[] results, double[] refitDamping, double? layerLambda, bool crossTerms)
     {
         int n = gram.Size;
         var pruned = new float[weights.Length];
@@ -275,8 +286,25 @@ internal static class LayerLassoSolver
                 weightNorm += w * w;
             }
 
-            // The report measures against the undamped G: (w−ŵ)ᵀ(G+δI)(w−ŵ) − δ‖w−ŵ‖².
-            double residual = Math.Max(solveGram.QuadraticForm(difference) - (damping * differenceNorm), 0);
+            // The report measures against the undamped G: (w−ŵ)ᵀ(G+δI)(w−ŵ) − δ‖w−ŵ‖². With cross terms the target is the
+            // dense output: ‖X_d·w − X·ŵ‖² = ‖y‖² − 2cᵀŵ + ŵᵀGŵ, from the state's (damped) c and ‖y‖², less the same δ‖w−ŵ‖².
+            double residual;
+            if (crossTerms)
+            {
+                var written = new double[n];
+                for (int j = 0; j < n; j++)
+                {
+                    written[j] = pruned[(i * n) + j];
+                }
+
+                residual = state.TargetSquaredNorm - (2 * System.Numerics.Tensors.TensorPrimitives.Dot<double>(state.RightHandSide, written)) + solveGram.QuadraticForm(written);
+                residual = Math.Max(residual - (damping * differenceNorm), 0);
+            }
+            else
+            {
+                residual = Math.Max(solveGram.QuadraticForm(difference) - (damping * differenceNorm), 0);
+            }
+
             double output = Math.Max(state.TargetSquaredNorm - (damping * weightNorm), 0);
             rowErrors[i] = output > 0 ? Math.Sqrt(residual / output) : 0;
             residualSum += residual;

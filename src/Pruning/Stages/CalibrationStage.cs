@@ -18,8 +18,12 @@ internal static class CalibrationStage
 {
     private const CriterionNeeds Observed = CriterionNeeds.InputNorms | CriterionNeeds.UnitActivations | CriterionNeeds.UnitSamples | CriterionNeeds.UnitCorrelation;
 
-    /// <summary>What one pass observed: statistics per layer name, the rows read, and G = XᵀX per layer name when asked.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null);
+    /// <summary>
+    /// What one pass observed: statistics per layer name, the rows read, G = XᵀX per layer name when asked, and with a
+    /// reference model C = XᵀX_d and D = X_dᵀX_d per layer whose input differs from the reference's (not a graph input).
+    /// </summary>
+    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null,
+        IReadOnlyDictionary<string, CrossGram>? Cross = null);
 
     /// <summary>Whether <paramref name="needs"/> asks for anything this stage computes.</summary>
     public static bool IsNeeded(CriterionNeeds needs) => (needs & Observed) != 0;
@@ -32,9 +36,14 @@ internal static class CalibrationStage
     /// <param name="data">The calibration data; its first rows are read.</param>
     /// <param name="rows">At most this many rows.</param>
     /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction).</param>
+    /// <param name="reference">
+    /// With <paramref name="gram"/>: the dense model, same graph with other weights, run on the same rows, so each layer also
+    /// gets C = XᵀX_d and D = X_dᵀX_d of its input X_d there (sequential reconstruction fits the dense output).
+    /// </param>
     public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows,
-        bool gram = false)
+        bool gram = false, OnnxModel? reference = null)
     {
+        if (reference is not null && !gram) throw new ArgumentException("A reference model is only used with gram: true.", nameof(reference));
         var plans = layers.Select(w => new Plan(w,
             LayerTensors.Input(model, w), LayerTensors.UnitOutput(model, w),
             new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed),
@@ -44,18 +53,9 @@ internal static class CalibrationStage
             .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
             .OfType<string>().Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
 
-        var session = model.Clone();
-        foreach (string tensor in fetched)
-        {
-            if (session.IsGraphOutput(tensor)) continue;
-            session.Graph.Output.Add(new ValueInfoProto
-            {
-                Name = tensor,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-            });
-        }
         using var options = ModelProbe.QuietOptions();
-        using var inference = new InferenceSession(session.ToBytes(), options);
+        using var inference = new InferenceSession(WithOutputs(model, fetched).ToBytes(), options);
+        using var referenceInference = reference is null || fetched.Length == 0 ? null : new InferenceSession(WithOutputs(reference, fetched).ToBytes(), options);
         using var run = new RunOptions();
         string[] inputNames = [.. batches.Names];
         int seen = 0;
@@ -66,6 +66,7 @@ internal static class CalibrationStage
             {
                 // Nothing to fetch when every observed tensor is a graph input (a first layer reading the features).
                 using var outputs = fetched.Length == 0 ? null : ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
+                using var referenceOutputs = referenceInference?.Run(run, inputNames, inputs, fetched);
                 var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
                 for (int i = 0; i < inputNames.Length; i++)
                     if (batch.Values[i] is float[] floats) byName[inputNames[i]] = (floats, batch.Shapes[i]);
@@ -74,7 +75,11 @@ internal static class CalibrationStage
                     if (plan.Gram is not null)
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
-                        plan.Gram.Add(x, shape, LayerTensors.InputAxis(model, plan.Weight, shape.Length), plan.InputTensor, seen);
+                        int axis = LayerTensors.InputAxis(model, plan.Weight, shape.Length);
+                        if (referenceOutputs is not null && Array.IndexOf(fetched, plan.InputTensor) is int at and >= 0)
+                            plan.Gram.Add(x, referenceOutputs[at].GetTensorDataAsSpan<float>(), shape, axis, plan.InputTensor, seen);
+                        else
+                            plan.Gram.Add(x, shape, axis, plan.InputTensor, seen);
                     }
                     if (plan.Accumulator.NeedsInput)
                     {
@@ -99,7 +104,26 @@ internal static class CalibrationStage
             ? plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
                 .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal)
             : null;
-        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams);
+        var cross = reference is null ? null
+            : plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.BuildCross())).Where(g => g.Matrix is not null)
+                .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal);
+        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams, cross);
+    }
+
+    /// <summary>A copy of <paramref name="model"/> that also outputs <paramref name="tensors"/> (FLOAT).</summary>
+    private static OnnxModel WithOutputs(OnnxModel model, string[] tensors)
+    {
+        var session = model.Clone();
+        foreach (string tensor in tensors)
+        {
+            if (session.IsGraphOutput(tensor)) continue;
+            session.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = tensor,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+            });
+        }
+        return session;
     }
 
     private static (float[] Values, long[] Shape) Tensor(string name, Dictionary<string, (float[] Values, long[] Shape)> inputs,

@@ -37,6 +37,9 @@ internal static class ReconstructionStage
         var masks = new PruningMask[layers.Count];
         var report = new List<LayerReconstruction>();
         IReadOnlyDictionary<string, GramMatrix>? dense = null;
+        // Sequential mode fits each layer's dense output from its input in the already-pruned model (C = XᵀX_d, D = X_dᵀX_d).
+        var denseModel = options.Sequential ? model.Clone() : null;
+        bool written = false; // until a layer is replaced, the model is the dense one
         for (int l = 0; l < layers.Count; l++)
         {
             var layer = layers[l];
@@ -48,11 +51,14 @@ internal static class ReconstructionStage
             }
             var watch = Stopwatch.StartNew();
             GramMatrix? gram;
+            CrossGram? cross = null;
             if (options.Sequential)
             {
-                var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
+                var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true,
+                    reference: written ? denseModel : null);
                 rowsRead(calibration.Rows);
                 gram = calibration.Grams!.GetValueOrDefault(layer.Name);
+                cross = calibration.Cross?.GetValueOrDefault(layer.Name);
             }
             else
             {
@@ -66,8 +72,9 @@ internal static class ReconstructionStage
             }
             if (gram is null)
                 throw new InvalidOperationException($"Layer '{layer.Name}': calibration saw no rows of its input; the data has no rows to calibrate on.");
-            var (row, pruned) = SolveLayer(services, layer, values, gram, kept[l], options, solver, watch);
+            var (row, pruned) = SolveLayer(services, layer, values, gram, cross, kept[l], options, solver, watch);
             OnnxTensor.SetFloats(model.GetInitializer(layer.Name), pruned);
+            written = true;
             var keep = new bool[pruned.Length];
             int zeros = 0;
             for (int i = 0; i < pruned.Length; i++)
@@ -101,7 +108,7 @@ internal static class ReconstructionStage
 
     /// <summary>Solves one layer (weights in the model's layout) and returns its report row and new weights (same layout).</summary>
     private static (LayerReconstruction Row, float[] Weights) SolveLayer(MLContextServices services, PrunableWeight layer, float[] values, GramMatrix gram,
-        long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch)
+        CrossGram? cross, long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch)
     {
         // The solver's W is [out, in]: Gemm with transB = 1 stores it so; Gemm (transB = 0) and MatMul store [in, out].
         int outputs = (int)layer.OutputUnits;
@@ -122,7 +129,7 @@ internal static class ReconstructionStage
         var target = options.Lambda is double lambda
             ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
             : SparsityTarget.PerLayer(kept, options.Refit);
-        var solution = LayerLassoSolver.Solve(gram, w, outputs, target, solver);
+        var solution = LayerLassoSolver.Solve(gram, w, outputs, target, solver, cross);
         watch.Stop();
 
         if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} input(s) all zero on the calibration data (their weights are 0).");
