@@ -5,9 +5,10 @@ using Microsoft.ML.Pruning.Onnx.Protobuf;
 namespace Microsoft.ML.Pruning.Stages;
 
 /// <summary>
-/// The graph ML.NET scores for the networks our trainers build (SparseMlp, the Lasso regression trainer). ML.NET's ONNX transformer feeds one row at a time and turns an
-/// output of shape [N, C] into a Vector&lt;Single, 1, C&gt; and [N] into a Vector of size 1, while ML.NET's
-/// trainers give Score as Vector&lt;Single, C&gt; and scalars for binary/regression scores and labels.
+/// The graph ML.NET scores for the networks our trainers build (SparseMlp, LassoCoordinateDescent). ML.NET's ONNX
+/// transformer feeds one row at a time and turns an output of shape [N, C] into a Vector&lt;Single, 1, C&gt; and [N]
+/// into a Vector of size 1, while ML.NET's trainers give Score as Vector&lt;Single, C&gt; and scalars for
+/// binary/regression scores and labels.
 /// So this view ends each [N, C…] output with a Reshape to its per-row shape [C…]. ML.NET 5.0.1 cannot read a
 /// scalar ONNX output at all (it treats non-vector outputs as sequences of maps), so each [N] output "X" is
 /// renamed "X.vector" here and turned into the scalar column "X" by an ML.NET custom mapping after the scorer

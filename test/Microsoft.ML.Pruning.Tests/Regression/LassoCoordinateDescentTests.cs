@@ -87,6 +87,60 @@ public sealed class LassoCoordinateDescentTests
     }
 
     [TestMethod]
+    public void ElasticNet_CrossValidation_MatchesScikitLearnsElasticNetCV()
+    {
+        var ml = new MLContext(1);
+        var model = ml.Regression.Trainers.LassoCoordinateDescent(Tight(null, l1Ratio: 0.5)).Fit(LassoRegressionData.Training(ml)).Model;
+        var errors = LassoScikitLearnReference.ElasticNetCrossValidationMeanSquaredErrors;
+        Assert.HasCount(errors.Length, model.Path);
+        for (int a = 0; a < errors.Length; a++)
+        {
+            Assert.AreEqual(errors[a], model.Path[a].ValidationMeanSquaredError!.Value, 1e-6 * errors[a], $"validation MSE at α {a}");
+        }
+
+        Assert.AreEqual(LassoScikitLearnReference.ElasticNetCrossValidationAlpha, model.Alpha, 1e-12 * model.Alpha);
+        AssertWeights(LassoScikitLearnReference.ElasticNetCrossValidationWeights, LassoScikitLearnReference.ElasticNetCrossValidationBias, model.Selected);
+    }
+
+    [TestMethod]
+    public void Lasso_ShuffledFolds_AreReproducibleFromTheSeedAndDifferFromRowOrder()
+    {
+        var ml = new MLContext(1);
+        LassoModelParameters Fit(bool shuffle, int seed)
+        {
+            var options = Tight(null);
+            options.ShuffleFolds = shuffle;
+            options.Seed = seed;
+            return ml.Regression.Trainers.LassoCoordinateDescent(options).Fit(LassoRegressionData.Training(ml)).Model;
+        }
+
+        var first = Fit(true, 3);
+        var again = Fit(true, 3);
+        var ordered = Fit(false, 3);
+        CollectionAssert.AreEqual(first.Path.Select(p => p.ValidationMeanSquaredError).ToArray(), again.Path.Select(p => p.ValidationMeanSquaredError).ToArray());
+        Assert.AreNotEqual(ordered.Path[^1].ValidationMeanSquaredError, first.Path[^1].ValidationMeanSquaredError);
+        // The path on all rows does not depend on the folds (beyond the order its sums were added in).
+        for (int a = 0; a < first.Path.Count; a++)
+        {
+            Assert.AreEqual(ordered.Path[a].Objective, first.Path[a].Objective, 1e-12 * ordered.Path[a].Objective, $"objective at α {a}");
+        }
+        StringAssert.Contains(first.Selection, "(shuffled)");
+    }
+
+    [TestMethod]
+    public void Lasso_MaxIterationsReached_ReportsPointsNotConverged()
+    {
+        var ml = new MLContext(1);
+        var options = Tight(0.001);
+        options.MaxIterations = 1;
+        var model = ml.Regression.Trainers.LassoCoordinateDescent(options).Fit(LassoRegressionData.Training(ml)).Model;
+        Assert.IsFalse(model.Selected.Converged, model.ToString());
+        Assert.IsGreaterThan(1e-12, model.Selected.DualityGap);
+        Assert.AreEqual(1, model.Selected.Iterations);
+        StringAssert.Contains(model.ToString(), "(not converged)");
+    }
+
+    [TestMethod]
     public void Lasso_Path_SparsityAndFitGrowAsAlphaFalls()
     {
         var ml = new MLContext(1);

@@ -35,6 +35,9 @@ namespace Microsoft.ML.Pruning.Tests.Regression;
 /// cv = LassoCV(n_alphas=30, eps=1e-3, cv=KFold(5), tol=1e-12, max_iter=100000).fit(X, y)
 /// show("cv", cv); print("cv alpha", repr(cv.alpha_)); print("cv mse", repr(cv.mse_path_.mean(axis=1).tolist()))
 /// print("cv alphas", repr(cv.alphas_.tolist()))
+/// from sklearn.linear_model import ElasticNetCV
+/// en = ElasticNetCV(l1_ratio=0.5, n_alphas=30, eps=1e-3, cv=KFold(5), tol=1e-12, max_iter=100000).fit(X, y)
+/// show("enetcv", en); print("enetcv alpha", repr(en.alpha_)); print("enetcv mse", repr(en.mse_path_.mean(axis=1).tolist()))
 /// </code>
 /// </summary>
 internal static class LassoScikitLearnReference
@@ -86,4 +89,23 @@ internal static class LassoScikitLearnReference
         [1.4091430767984814, -1.7256192317414683, -0.03972958524295695, 0.6262420056818236, 0.13629628284343234, 0.0, 0.0, 0.0];
 
     public const double CrossValidationBias = 3.1716199802077605;
+
+    /// <summary>ElasticNetCV(l1_ratio=0.5, n_alphas=30, eps=1e-3, cv=KFold(5)): mse_path_.mean(axis=1), per alpha.</summary>
+    public static readonly double[] ElasticNetCrossValidationMeanSquaredErrors =
+    [
+        37.84890775059943, 33.810792060156395, 28.76080377299528, 23.927061597149656, 19.41914070934113, 15.757206474987706,
+        12.892459871543107, 10.72654874621571, 9.131804214141306, 7.993742863466788, 7.211895232001254, 6.6596148473736205,
+        6.277720669986685, 6.026277732895029, 5.869554738651745, 5.778928239057035, 5.7304771994737935, 5.708206476020493,
+        5.70162913239269, 5.703992117276252, 5.71102870514157, 5.720106945317441, 5.729658855087335, 5.7388011109431405,
+        5.747083734907482, 5.754323945998594, 5.760496997800725, 5.76566543825829, 5.769934336612648, 5.773423943199906,
+    ];
+
+    /// <summary>ElasticNetCV's alpha_.</summary>
+    public const double ElasticNetCrossValidationAlpha = 0.2472469270626601;
+
+    /// <summary>ElasticNetCV's coef_.</summary>
+    public static readonly double[] ElasticNetCrossValidationWeights =
+        [1.2724010202134595, -1.7118432964062695, -0.06742100622955201, 0.6296478157904707, 0.1492852389195259, 0.2743232558142823, 0.0, 0.0];
+
+    public const double ElasticNetCrossValidationBias = 3.1580913932946575;
 }
