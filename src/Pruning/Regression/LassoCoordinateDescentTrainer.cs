@@ -94,9 +94,12 @@ public sealed class LassoCoordinateDescentTrainer : IEstimator<LassoRegressionTr
         var data = RegressionDataReader.Read(input, _options.FeatureColumnName, _options.LabelColumnName,
             crossValidate ? _options.NumberOfFolds : 1, shuffleSeed);
         var model = LassoRegressionFit.Fit(data, _options, _services.IsCanceled);
-        foreach (var point in model.Path.Where(p => !p.Converged))
+        var unconverged = model.Path.Where(p => !p.Converged).ToArray();
+        if (unconverged.Length > 0)
         {
-            _services.Warning($"LassoCoordinateDescent: α {point.Alpha:G6} stopped after {point.Iterations} passes (MaxIterations) with relative duality gap {point.DualityGap:G3} > Tolerance {_options.Tolerance:G3}.");
+            var worst = unconverged.MaxBy(p => p.DualityGap)!;
+            _services.Warning($"LassoCoordinateDescent: {unconverged.Length} of {model.Path.Count} α values of the path stopped at MaxIterations ({_options.MaxIterations} passes) " +
+                $"before the duality gap reached Tolerance {_options.Tolerance:G3} (worst: α {worst.Alpha:G6}, gap {worst.DualityGap:G3}){(model.Selected.Converged ? "" : ", the chosen one among them")}.");
         }
 
         string method = $"LassoCoordinateDescent: {data.Rows} rows × {features} features; {model.ToString().Split(Environment.NewLine)[0]}";
