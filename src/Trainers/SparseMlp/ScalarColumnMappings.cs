@@ -16,7 +16,7 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// </remarks>
 internal static class ScalarColumnMappings
 {
-    public const string VectorSuffix = ".vector";
+    public const string VectorSuffix = Stages.RowView.VectorSuffix;
     public const string Multiclass = "Microsoft.ML.Pruning.SparseMlp.MulticlassScalars";
     public const string Binary = "Microsoft.ML.Pruning.SparseMlp.BinaryScalars";
     public const string Regression = "Microsoft.ML.Pruning.SparseMlp.RegressionScalars";

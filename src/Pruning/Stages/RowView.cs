@@ -2,15 +2,17 @@ using System.Linq;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 
-namespace Microsoft.ML.Pruning.Trainers;
+namespace Microsoft.ML.Pruning.Stages;
 
 /// <summary>
-/// The graph ML.NET scores for our own networks. ML.NET's ONNX transformer feeds one row at a time and turns an
-/// output of shape [N, C] into a Vector&lt;Single, 1, C&gt; and [N] into a Vector of size 1, while ML.NET's
-/// trainers give Score as Vector&lt;Single, C&gt; and scalars for binary/regression scores and labels.
+/// The graph ML.NET scores for the networks our trainers build (SparseMlp, LassoCoordinateDescent). ML.NET's ONNX
+/// transformer feeds one row at a time and turns an output of shape [N, C] into a Vector&lt;Single, 1, C&gt; and [N]
+/// into a Vector of size 1, while ML.NET's trainers give Score as Vector&lt;Single, C&gt; and scalars for
+/// binary/regression scores and labels.
 /// So this view ends each [N, C…] output with a Reshape to its per-row shape [C…]. ML.NET 5.0.1 cannot read a
 /// scalar ONNX output at all (it treats non-vector outputs as sequences of maps), so each [N] output "X" is
-/// renamed "X.vector" here and turned into the scalar column "X" by <see cref="Trainers.ScalarColumnMappings"/>.
+/// renamed "X.vector" here and turned into the scalar column "X" by an ML.NET custom mapping after the scorer
+/// (SparseMlp's in the Trainers assembly, <see cref="RegressionScoreMapping"/> for the linear trainers here).
 /// The exported ONNX file keeps the batch dimension and none of this.
 /// </summary>
 /// <remarks>
@@ -20,6 +22,9 @@ namespace Microsoft.ML.Pruning.Trainers;
 /// </remarks>
 internal static class RowView
 {
+    /// <summary>The suffix of the one-element vector column an [N] output is scored into before it becomes a scalar.</summary>
+    public const string VectorSuffix = ".vector";
+
     /// <summary>The ML.NET name of the node whose keys_strings become an output column's SlotNames.</summary>
     public static string SlotNamesNode(string column) => $"mlnet.{column}.SlotNames";
 
@@ -35,8 +40,8 @@ internal static class RowView
             if (dims is null || dims.Count == 0) continue;
             if (dims.Count == 1)
             {
-                Rename(graph, output.Name, output.Name + Trainers.ScalarColumnMappings.VectorSuffix);
-                output.Name += Trainers.ScalarColumnMappings.VectorSuffix;
+                Rename(graph, output.Name, output.Name + VectorSuffix);
+                output.Name += VectorSuffix;
                 continue;
             }
             string batched = output.Name + ".batched";
