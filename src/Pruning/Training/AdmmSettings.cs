@@ -35,9 +35,12 @@ public sealed record AdmmSettings
     public double RhoMax { get; init; } = 1.0;
 
     /// <summary>
-    /// Optimizer steps per round (a Z and U update); null (the default): one round at the end of each epoch.
+    /// Optimizer steps per round (a Z and U update); null (the default): rounds end with epochs, see <see cref="EpochsPerRound"/>.
     /// </summary>
     public int? StepsPerRound { get; init; }
+
+    /// <summary>When <see cref="StepsPerRound"/> is null: epochs per round, at least 1. Default 1 (a round at the end of each epoch).</summary>
+    public int EpochsPerRound { get; init; } = 1;
 
     /// <summary>
     /// What the projection keeps: single weights (<see cref="PruningGranularity.Unstructured"/>, the k largest |w + u|), or
@@ -112,6 +115,10 @@ public sealed record AdmmSettings
         }
         if (StepsPerRound is int steps && steps < 1)
             throw new ArgumentOutOfRangeException(nameof(StepsPerRound), steps, $"{owner}: StepsPerRound must be at least 1, or null for one round per epoch.");
+        if (EpochsPerRound < 1)
+            throw new ArgumentOutOfRangeException(nameof(EpochsPerRound), EpochsPerRound, $"{owner}: EpochsPerRound must be at least 1.");
+        if (StepsPerRound is not null && EpochsPerRound != 1)
+            throw new ArgumentException($"{owner}: set StepsPerRound or EpochsPerRound, not both (got {StepsPerRound} and {EpochsPerRound}).", nameof(EpochsPerRound));
         if (!Enum.IsDefined(Granularity))
             throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, $"{owner}: Granularity must be one of {string.Join(", ", Enum.GetNames<PruningGranularity>())}.");
         if (Scope is not (PruningScope.Layer or PruningScope.Global))

@@ -19,8 +19,8 @@ namespace Microsoft.ML.Pruning.Trainers.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A round ends every <see cref="AdmmSettings.StepsPerRound"/> optimizer steps, or, when that is null, with each epoch
-/// (<see cref="AfterEpoch"/>). Z starts as Π(W) of the weights at construction and U as zero. The projection runs on the
+/// A round ends every <see cref="AdmmSettings.StepsPerRound"/> optimizer steps, or, when that is null, with every
+/// <see cref="AdmmSettings.EpochsPerRound"/>-th epoch (<see cref="AfterEpoch"/>; default each epoch). Z starts as Π(W) of the weights at construction and U as zero. The projection runs on the
 /// CPU (one copy of each layer per round) so its counts are exact, with <see cref="MaskSelector"/>'s tie rule.
 /// </para>
 /// <para>
@@ -49,6 +49,7 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
     private IReadOnlyList<PruningMask> _support;
     private readonly List<AdmmRound> _rounds = [];
     private long _steps, _stepsInRound;
+    private int _epochsInRound;
     private bool _disposed;
 
     /// <summary>Starts ADMM on the named weights of <paramref name="module"/>: Z = Π(W), U = 0, ρ = <see cref="AdmmSettings.Rho"/>.</summary>
@@ -137,11 +138,12 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
         if (Settings.StepsPerRound is int perRound && _stepsInRound >= perRound) EndRound();
     }
 
-    /// <summary>Ends a round at each epoch's end when <see cref="AdmmSettings.StepsPerRound"/> is null.</summary>
+    /// <summary>When <see cref="AdmmSettings.StepsPerRound"/> is null, ends a round every <see cref="AdmmSettings.EpochsPerRound"/> epochs.</summary>
     public void AfterEpoch(EpochResult result)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Settings.StepsPerRound is null && _stepsInRound > 0) EndRound();
+        if (Settings.StepsPerRound is not null || _stepsInRound == 0) return;
+        if (++_epochsInRound >= Settings.EpochsPerRound) EndRound();
     }
 
     /// <summary>
@@ -153,6 +155,7 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _stepsInRound = 0;
+        _epochsInRound = 0;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var previous = _support;
@@ -161,7 +164,6 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
             SkippedRounds++;
             return null;
         }
-        Scalar one = 1.0.ToScalar();
         var layers = new AdmmLayerRound[_names.Length];
         double primalSum = 0, dualSum = 0, weightSum = 0;
         for (int l = 0; l < _names.Length; l++)
@@ -178,7 +180,6 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
             layers[l] = new AdmmLayerRound(_names[l], Relative(apart, size), Rho * Relative(moved, size), support[l].KeptCount, changes);
             (primalSum, dualSum, weightSum) = (primalSum + apart, dualSum + moved, weightSum + size);
         }
-        GC.KeepAlive(one);
         _support = support;
         var round = new AdmmRound(_rounds.Count + 1, _steps, Rho, Relative(primalSum, weightSum), Rho * Relative(dualSum, weightSum), layers);
         _rounds.Add(round);

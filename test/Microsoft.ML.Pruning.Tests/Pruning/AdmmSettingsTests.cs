@@ -35,6 +35,7 @@ public sealed class AdmmSettingsTests
             (Valid with { RhoFactor = 0.9 }, nameof(AdmmSettings.RhoFactor)),
             (Valid with { Rho = 0.1, RhoMax = 0.01 }, nameof(AdmmSettings.RhoMax)),
             (Valid with { StepsPerRound = 0 }, nameof(AdmmSettings.StepsPerRound)),
+            (Valid with { EpochsPerRound = 0 }, nameof(AdmmSettings.EpochsPerRound)),
             (Valid with { RhoSchedule = (AdmmRhoSchedule)7 }, nameof(AdmmSettings.RhoSchedule)),
             (Valid with { Granularity = (PruningGranularity)9 }, nameof(AdmmSettings.Granularity)),
             (Valid with { Layers = [new AdmmLayer("fc1.weight", Kept: -1)] }, "Layers['fc1.weight'].Kept"),
@@ -54,6 +55,7 @@ public sealed class AdmmSettingsTests
             Valid with { Layers = [new AdmmLayer("w", 1), new AdmmLayer("w", 2)] },
             Valid with { Scope = PruningScope.Global, KeptTotal = 5, Layers = [new AdmmLayer("w", 1)] },
             Valid with { KeptTotal = 5 },
+            Valid with { StepsPerRound = 10, EpochsPerRound = 2 },
         ];
         foreach (var settings in cases)
             Assert.ThrowsExactly<ArgumentException>(() => settings.Validate("Admm"));
@@ -98,7 +100,7 @@ public sealed class AdmmSettingsTests
     {
         var settings = new AdmmSettings
         {
-            Rho = 2e-3, RhoSchedule = AdmmRhoSchedule.Constant, RhoFactor = 1.2, RhoMax = 0.3, StepsPerRound = 50,
+            Rho = 2e-3, RhoSchedule = AdmmRhoSchedule.Constant, RhoFactor = 1.2, RhoMax = 0.3, EpochsPerRound = 3,
             Granularity = PruningGranularity.Channel, Scope = PruningScope.Global, KeptTotal = 40,
             Layers = [new AdmmLayer("conv1.weight"), new AdmmLayer("conv2.weight", UnitAxis: 0)],
         };

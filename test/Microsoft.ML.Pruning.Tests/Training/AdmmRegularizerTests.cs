@@ -213,6 +213,16 @@ public sealed class AdmmRegularizerTests
     }
 
     [TestMethod]
+    public void Run_EpochsPerRound_EndsARoundEveryNEpochsAndTrainAdmmProjectsTheRest()
+    {
+        using var trainer = Mlp();
+
+        var result = trainer.TrainAdmm(Redundant(64, 3), new TrainingSettings { Epochs = 5, BatchSize = 16, LearningRate = 0.01 }, PerLayer(trainer, 0.8) with { EpochsPerRound = 2 });
+
+        CollectionAssert.AreEqual(new long[] { 8, 16, 20 }, result.Rounds.Select(r => r.Steps).ToArray(), "after epochs 2 and 4, and a last one for epoch 5");
+    }
+
+    [TestMethod]
     public void Masks_AfterTraining_KeepExactCountsPerLayerGloballyAndAsWholeUnits()
     {
         var data = Redundant(64, 5);
