@@ -98,7 +98,7 @@ public sealed class AdmmRegularizer : ITrainingRegularizer, IDisposable
     public double Rho { get; private set; }
 
     /// <summary>Every completed round, in order: ρ and the primal and dual residuals, per layer and overall.</summary>
-    public IReadOnlyList<AdmmRound> Rounds => _rounds;
+    public IReadOnlyList<AdmmRound> Rounds => _rounds.AsReadOnly();
 
     /// <summary>Optimizer steps since the last round ended.</summary>
     public long StepsInRound => _stepsInRound;

@@ -84,7 +84,7 @@ public sealed class MaskedTrainer : IMaskedTraining
         using var regularizer = new AdmmRegularizer(_module, admm);
         var result = TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation, [regularizer]);
         if (regularizer.StepsInRound > 0 && !result.Diverged) regularizer.EndRound();
-        return new AdmmTrainingResult(result, regularizer.Rounds, regularizer.Masks, regularizer.SkippedRounds);
+        return new AdmmTrainingResult(result, [.. regularizer.Rounds], regularizer.Masks, regularizer.SkippedRounds);
     }
 
     /// <summary>
