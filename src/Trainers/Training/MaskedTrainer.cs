@@ -74,6 +74,20 @@ public sealed class MaskedTrainer : IMaskedTraining
         TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation);
 
     /// <summary>
+    /// ADMM training (<see cref="AdmmRegularizer"/>) of the weights <paramref name="admm"/> names, with the training loop's
+    /// settings, teacher and validation; ends with a last round if steps were trained since the previous one. The weights
+    /// are left as trained (not yet pruned): pass <see cref="AdmmTrainingResult.Masks"/> to <see cref="SetMasks"/> to
+    /// hard-prune, then <see cref="Train"/> to fine-tune with the masks fixed.
+    /// </summary>
+    public AdmmTrainingResult TrainAdmm(TrainingData data, TrainingSettings settings, AdmmSettings admm, TrainingHooks? hooks = null, TrainingData? validation = null)
+    {
+        using var regularizer = new AdmmRegularizer(_module, admm);
+        var result = TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation, [regularizer]);
+        if (regularizer.StepsInRound > 0 && !result.Diverged) regularizer.EndRound();
+        return new AdmmTrainingResult(result, [.. regularizer.Rounds], regularizer.Masks, regularizer.SkippedRounds);
+    }
+
+    /// <summary>
     /// Accumulates, for each named weight, Σ_batches |w·g| and Σ_batches g² of the batch loss's gradient, with the
     /// module in inference mode (Dropout off); the weights are not changed.
     /// </summary>
