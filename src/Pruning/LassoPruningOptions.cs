@@ -16,9 +16,10 @@ namespace Microsoft.ML.Pruning;
 /// <see cref="PruningOptions.Sparsity"/>: a λ path from <see cref="InitialLambda"/> growing by <see cref="LambdaGrowth"/>,
 /// each λ trained <see cref="Training"/>.Epochs epochs warm-started from the last λ that stayed under the target, until a
 /// λ reaches it; then <see cref="BisectionSteps"/> bisections on log λ between the last λ under and the first λ over the
-/// target. The model keeps the weights of the trial closest to the target from below (or, if none is below, the closest),
-/// and the masks are rounded to the exact count: survivors of smallest |w| are cut, or, when more weights are zero than
-/// the target, the zeros of highest index are kept (they stay 0 and train again under FineTune). The report gives every
+/// target, each trained from where that last path step started, until a trial comes within <see cref="SparsityTolerance"/> below the target. The model keeps the weights of the
+/// trial closest to the target from below (or, if every trial went over, the closest), and the masks are rounded to the
+/// exact count: survivors of smallest |w| are cut; only when every trial went over are zeros kept in the masks (those of
+/// highest index: they stay 0 unless FineTune trains them, so the model is then sparser than the target). The report gives every
 /// trial (λ, sparsity reached), the λ used, and per layer the zeros made by the proximal step and the weights cut by rounding.</para>
 /// <para><see cref="PruningOptions.Scope"/>: Global (default) shares one λ over the pooled layers (the Lasso's usual form:
 /// layers that matter less lose more); Layer searches one λ per layer for its own target; layers in
@@ -69,8 +70,8 @@ public sealed class LassoPruningOptions : PruningOptions
     public int BisectionSteps { get; set; } = 5;
 
     /// <summary>
-    /// The search stops when every λ group's zeros are within this fraction (of the group's weights or units) of its
-    /// target. Default 0.005; rounding then makes the count exact.
+    /// The search stops when every λ group's zeros are at most this fraction (of the group's weights or units) below its
+    /// target, and not above it. Default 0.005; rounding then cuts the rest to the exact count.
     /// </summary>
     public double SparsityTolerance { get; set; } = 0.005;
 

@@ -39,7 +39,7 @@ public sealed class SparseTrainingReport
     public IReadOnlyList<SparseTrainingLayer> Layers { get; }
 
     /// <summary>
-    /// Whether the kept trial's zeros are within the tolerance of the target (always true for a fixed λ). False when the
+    /// Whether the kept trial's zeros are within the tolerance below the target (always true for a fixed λ). False when the
     /// search's budget ran out first: the closest sparsity is reported and rounding cut or kept the difference.
     /// </summary>
     public bool TargetReached { get; }

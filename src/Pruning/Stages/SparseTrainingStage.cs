@@ -18,9 +18,9 @@ namespace Microsoft.ML.Pruning.Stages;
 /// λ groups follow the selection's plan: with the Global scope one λ for every layer without a
 /// <see cref="PruningOptions.LayerSparsity"/> override, each overridden layer its own; with the Layer scope one λ per
 /// layer. Each group keeps its bracket (largest λ under its target, smallest over); all groups move together, one
-/// training run per trial. A trial starts from the weights of the last trial whose total zeros stayed at or under the
-/// total target (the dense model before any), so the path climbs with warm starts and a bisection step that overshoots
-/// does not carry its extra zeros into the next one.
+/// training run per trial. A path trial starts from the weights of the last path trial whose total zeros stayed at or
+/// under the total target (the dense model before any): the path climbs with warm starts. Bisection trials all start
+/// from that same point, so that the sparsity they reach depends on λ alone and the bracket stays a bracket.
 /// </remarks>
 internal static class SparseTrainingStage
 {
@@ -37,6 +37,9 @@ internal static class SparseTrainingStage
         public double Lambda { get; set; }
         public double? Under { get; set; }
         public double? Over { get; set; }
+        /// <summary>The trial <see cref="Under"/>'s and <see cref="Over"/>'s runs started from: a bracket holds only for runs from one start.</summary>
+        public int UnderFrom { get; set; }
+        public int OverFrom { get; set; }
         public bool Converged { get; set; }
     }
 
@@ -80,33 +83,31 @@ internal static class SparseTrainingStage
         var trials = new List<LambdaTrial>();
         ITrainingCheckpoint? start = null, best = null;
         int startTrial = 0, bestTrial = 0, pathSteps = 0, bisections = 0;
-        (long Distance, int Above) bestScore = (long.MaxValue, 1);
+        bool frozen = false; // once every group has gone over its target, the start stops moving
+        (int Above, long Distance) bestScore = (1, long.MaxValue);
         string? note = null;
         try
         {
             start = training.Checkpoint(); // the dense model: where trials start until one stays under the target
             while (true)
             {
-                string phase;
+                string phase = options.Lambda is not null ? "fixed" : Phase(groups, trials.Count);
                 if (options.Lambda is not null)
                 {
                     if (trials.Count == 1) break;
-                    phase = "fixed";
                 }
                 else if (groups.All(g => g.Converged))
                 {
                     break;
                 }
-                else if (trials.Count == 0 || groups.Any(g => !g.Converged && (g.Over is null || g.Under is null)))
+                else if (phase == "path")
                 {
                     if (pathSteps == options.MaxLambdaSteps) break;
-                    phase = "path";
                     pathSteps++;
                 }
                 else
                 {
                     if (bisections == options.BisectionSteps) break;
-                    phase = "bisection";
                     bisections++;
                 }
                 if (trials.Count > 0) NextLambdas(groups, options.LambdaGrowth);
@@ -132,9 +133,17 @@ internal static class SparseTrainingStage
                     if (g.Target is long t)
                     {
                         target += t;
-                        if (Math.Abs(zeros - t) <= g.Tolerance) g.Converged = true;
-                        if (zeros <= t) g.Under = Math.Max(g.Under ?? 0, g.Lambda);
-                        else g.Over = Math.Min(g.Over ?? double.PositiveInfinity, g.Lambda);
+                        if (zeros <= t && t - zeros <= g.Tolerance) g.Converged = true; // from below: rounding then only cuts
+                        if (zeros <= t)
+                        {
+                            g.Under = g.UnderFrom == startTrial ? Math.Max(g.Under ?? 0, g.Lambda) : g.Lambda;
+                            g.UnderFrom = startTrial;
+                        }
+                        else
+                        {
+                            g.Over = g.OverFrom == startTrial ? Math.Min(g.Over ?? double.PositiveInfinity, g.Lambda) : g.Lambda;
+                            g.OverFrom = startTrial;
+                        }
                     }
                 }
                 long total = groups.Sum(g => g.Total);
@@ -142,7 +151,7 @@ internal static class SparseTrainingStage
                 services.Info(string.Create(c, $"Lasso trial {trial} ({phase}): λ {string.Join(", ", groups.Select(g => g.Lambda.ToString("G4", c)))} → " +
                     $"{(total == 0 ? 0 : (double)pruned / total):P2} zero{(target is long all ? $" (target {(total == 0 ? 0 : (double)all / total):P2})" : "")}."));
 
-                var score = target is long goal ? (Math.Abs(pruned - goal), pruned <= goal ? 0 : 1) : (0L, 0);
+                var score = target is long goal ? (pruned <= goal ? 0 : 1, Math.Abs(pruned - goal)) : (0, 0L);
                 if (score.CompareTo(bestScore) < 0)
                 {
                     bestScore = score;
@@ -150,7 +159,20 @@ internal static class SparseTrainingStage
                     best?.Dispose();
                     best = training.Checkpoint();
                 }
-                if (target is null || pruned <= target)
+                // Path trials climb with warm starts; once bracketed, every trial starts from the same point, so that the
+                // sparsity reached is a function of λ alone (a moving start would add the epochs of every earlier trial).
+                if (!frozen && groups.All(g => g.Converged || g.Over is not null))
+                {
+                    // From here on every trial starts at the same point; ends of brackets measured from earlier starts
+                    // are dropped and measured again from this one (a step down, or up, from the end that holds).
+                    frozen = true;
+                    foreach (var g in groups)
+                    {
+                        if (g.Under is not null && g.UnderFrom != startTrial) g.Under = null;
+                        if (g.Over is not null && g.OverFrom != startTrial) g.Over = null;
+                    }
+                }
+                else if (!frozen && (target is null || pruned <= target))
                 {
                     start?.Dispose();
                     start = training.Checkpoint();
@@ -169,13 +191,15 @@ internal static class SparseTrainingStage
             if (!reached)
             {
                 var kept = trials[bestTrial - 1];
-                string why = groups.Any(g => !g.Converged && (g.Over is null || g.Under is null)) && pathSteps == options.MaxLambdaSteps
-                    ? $"no λ of the path ({options.MaxLambdaSteps} steps, ×{options.LambdaGrowth.ToString("G4", c)} each) reached it"
-                    : note is not null ? "the search stopped at a divergence" : $"{options.BisectionSteps} bisections did not come within {options.SparsityTolerance.ToString("P2", c)}";
+                string why = note is not null ? "the search stopped at a divergence"
+                    : Phase(groups, trials.Count) == "path"
+                    ? $"the path's {options.MaxLambdaSteps} λ steps (×{options.LambdaGrowth.ToString("G4", c)} each) did not bracket it; raise {nameof(LassoPruningOptions.MaxLambdaSteps)}, " +
+                      $"{nameof(LassoPruningOptions.LambdaGrowth)} or {nameof(LassoPruningOptions.InitialLambda)}"
+                    : $"{options.BisectionSteps} bisections did not come within {options.SparsityTolerance.ToString("P2", c)} below it; raise {nameof(LassoPruningOptions.BisectionSteps)} " +
+                      $"or {nameof(LassoPruningOptions.SparsityTolerance)}";
                 string unreachable = string.Create(c,
                     $"The target {(double)kept.Target!.Value / Math.Max(1, kept.Total):P2} was not reached within the search's budget ({why}): the closest sparsity reached by training is " +
-                    $"{kept.Sparsity:P2} at λ {string.Join(", ", kept.Lambdas.Values.Select(l => l.ToString("G4", c)))} (trial {bestTrial}); rounding made the count exact. " +
-                    $"Raise {nameof(LassoPruningOptions.MaxLambdaSteps)}, {nameof(LassoPruningOptions.LambdaGrowth)} or {nameof(LassoPruningOptions.InitialLambda)}.");
+                    $"{kept.Sparsity:P2} at λ {string.Join(", ", kept.Lambdas.Values.Select(l => l.ToString("G4", c)))} (trial {bestTrial}); rounding made the count exact.");
                 services.Warning($"Lasso: {unreachable}");
                 note = note is null ? unreachable : $"{note} {unreachable}";
             }
@@ -285,6 +309,10 @@ internal static class SparseTrainingStage
         if (!(q > 0)) q = magnitudes.FirstOrDefault(m => m > 0);
         return q > 0 ? q / (learningRate * steps) / 4 : 1e-6;
     }
+
+    /// <summary>"path" while a group still lacks an end of its bracket (steps of the growth factor), else "bisection".</summary>
+    private static string Phase(List<LambdaGroup> groups, int trials) =>
+        trials == 0 || groups.Any(g => !g.Converged && (g.Over is null || g.Under is null)) ? "path" : "bisection";
 
     /// <summary>Each group's next λ: above its largest λ under the target by the growth factor until a λ goes over, then the geometric mean of the bracket.</summary>
     private static void NextLambdas(List<LambdaGroup> groups, double growth)
