@@ -5,6 +5,7 @@ using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Tests.Engine;
 using Microsoft.ML.Pruning.Trainers;
+using Microsoft.ML.Pruning.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.Pruning.Tests.Transforms;
@@ -184,6 +185,26 @@ public sealed class LassoTests
                 if (before[i] == 0) Assert.AreEqual(0f, after[i], $"{w.Name}[{i}] was pruned and stays 0");
             Assert.IsTrue(before.Zip(after).Any(p => p.First != 0 && p.First != p.Second), $"{w.Name}: kept weights train");
         }
+    }
+
+    [TestMethod]
+    public void Lasso_DivergingTraining_StopsTheSearch_AndTheReportSaysTheWeightsWereRestored()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var pruned = ml.Pruning().Lasso(Options(0.5, o =>
+        {
+            o.Training.Optimizer = TrainingOptimizer.SgdMomentum;
+            o.Training.LearningRate = 1e30; // the first step overflows
+        })).Fit(data);
+        var sparse = pruned.Report.SparseTraining!;
+        Assert.HasCount(1, sparse.Trials, "the search stops at the divergence");
+        Assert.IsTrue(sparse.Trials[0].Training.Diverged);
+        StringAssert.Contains(sparse.Note, "diverged");
+        StringAssert.Contains(sparse.Note, "restored");
+        long total = pruned.Report.Layers.Sum(l => l.Parameters);
+        Assert.AreEqual(MaskSelector.TargetPrunedCount(total, 0.5), total - pruned.Report.TotalNonZeros, "the restored weights are rounded to the target");
+        Assert.IsTrue(pruned.Model.GetPrunableWeights().All(w => Weights(pruned.Model, w.Name).All(float.IsFinite)), "no NaN weights are kept");
     }
 
     [TestMethod]
