@@ -208,6 +208,45 @@ public sealed class LassoTests
     }
 
     [TestMethod]
+    public void Lasso_WithDistillation_TrainsTowardsTheDenseModel_AndHitsTheTarget()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var pruned = ml.Pruning().Lasso(Options(0.6, o => o.Training.Distillation = new DistillationOptions { Temperature = 2, Weight = 0.5 })).Fit(data);
+        long total = pruned.Report.Layers.Sum(l => l.Parameters);
+        Assert.AreEqual(MaskSelector.TargetPrunedCount(total, 0.6), total - pruned.Report.TotalNonZeros);
+        var plain = ml.Pruning().Lasso(Options(0.6)).Fit(data).Report.SparseTraining!;
+        Assert.AreNotEqual(plain.Trials[0].Training.Epochs[0].MeanLoss, pruned.Report.SparseTraining!.Trials[0].Training.Epochs[0].MeanLoss,
+            "the distillation term changes the objective");
+    }
+
+    [TestMethod]
+    public void LassoOptions_JsonRoundTrip_KeepsEveryOption()
+    {
+        var options = Options(0.8, o =>
+        {
+            o.Model = null;
+            o.ModelPath = "model.onnx";
+            o.Granularity = PruningGranularity.Neuron;
+            o.InitialLambda = 0.01;
+            o.LambdaGrowth = 3;
+            o.MaxLambdaSteps = 4;
+            o.BisectionSteps = 2;
+            o.FineTune = new FineTuneOptions { Epochs = 2 };
+        });
+        string json = System.Text.Json.JsonSerializer.Serialize(options);
+        var back = System.Text.Json.JsonSerializer.Deserialize<LassoPruningOptions>(json)!;
+        Assert.AreEqual(json, System.Text.Json.JsonSerializer.Serialize(back));
+        Assert.AreEqual(3, back.LambdaGrowth);
+        Assert.AreEqual(1, back.Training.Epochs);
+        TrainingRegularization description = new GroupL1Regularization { Weights = [new RegularizedWeight("fc1.weight", 0.5, 1)] };
+        string text = System.Text.Json.JsonSerializer.Serialize(description);
+        var read = System.Text.Json.JsonSerializer.Deserialize<TrainingRegularization>(text);
+        Assert.IsInstanceOfType<GroupL1Regularization>(read);
+        Assert.AreEqual(new RegularizedWeight("fc1.weight", 0.5, 1), read.Weights.Single());
+    }
+
+    [TestMethod]
     public void Lasso_InvalidOptions_ThrowNamingTheOption()
     {
         var ml = new MLContext(1);
