@@ -35,6 +35,23 @@ public sealed class SparseTrainingReport
     /// <summary>The trial the model kept.</summary>
     public LambdaTrial Kept => Trials[KeptTrial - 1];
 
+    /// <summary>Epochs of regularized training over all trials: what the search cost.</summary>
+    public int TrainedEpochs => Trials.Sum(t => t.Training.Epochs.Count);
+
+    /// <summary>
+    /// Epochs the kept weights went through: the kept trial's and those of the trials it was warm-started from, back to the
+    /// dense model (the fair count when comparing with a dense model trained as long).
+    /// </summary>
+    public int KeptEpochs
+    {
+        get
+        {
+            int epochs = 0;
+            for (int trial = KeptTrial; trial > 0; trial = Trials[trial - 1].StartedFrom) epochs += Trials[trial - 1].Training.Epochs.Count;
+            return epochs;
+        }
+    }
+
     /// <summary>One row per regularized layer.</summary>
     public IReadOnlyList<SparseTrainingLayer> Layers { get; }
 
@@ -52,7 +69,7 @@ public sealed class SparseTrainingReport
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"{Regularizer} training, {Trials.Count} trial{(Trials.Count == 1 ? "" : "s")}, kept trial {KeptTrial}:");
+        sb.AppendLine(c, $"{Regularizer} training, {Trials.Count} trial{(Trials.Count == 1 ? "" : "s")} ({TrainedEpochs} epochs), kept trial {KeptTrial} ({KeptEpochs} epochs from the dense model):");
         foreach (var t in Trials)
         {
             string lambdas = string.Join(", ", t.Lambdas.Select(l => t.Lambdas.Count == 1 ? l.Value.ToString("G4", c) : $"{l.Key} {l.Value.ToString("G4", c)}"));

@@ -88,6 +88,8 @@ public sealed class LassoTests
         }
         Assert.IsTrue(sparse.Trials.All(t => t.Training.Epochs.Count == 1 && t.Training.Regularization.Count == 1));
         StringAssert.Contains(report.ToString(), "cut by rounding");
+        Assert.AreEqual(sparse.Trials.Count, sparse.TrainedEpochs, "one epoch per trial");
+        Assert.AreEqual(over + 1, sparse.KeptEpochs, "the kept weights went through the climb to the bracket's start, then their own trial");
     }
 
     [TestMethod]
