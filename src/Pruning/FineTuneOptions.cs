@@ -69,22 +69,22 @@ public sealed class FineTuneOptions : GradientTrainingOptions
         KeepBest = KeepBest,
     };
 
-    /// <summary>Checks every fine-tuning option; messages name the option.</summary>
-    internal void Validate()
+    /// <summary>Checks every fine-tuning option; messages name the option, after <paramref name="owner"/> (the property holding these options).</summary>
+    internal void Validate(string owner = nameof(PruningOptions.FineTune))
     {
-        ToFineTuneSettings(TrainingLoss.CrossEntropy, 0).Validate(nameof(PruningOptions.FineTune));
+        ToFineTuneSettings(TrainingLoss.CrossEntropy, 0).Validate(owner);
         if (LabelColumnName is { Length: 0 })
-            throw new ArgumentException("FineTune: LabelColumnName is empty; set it to a column, or to null to train towards the dense model's outputs (with Distillation).", nameof(LabelColumnName));
+            throw new ArgumentException($"{owner}: LabelColumnName is empty; set it to a column, or to null to train towards the dense model's outputs (with Distillation).", nameof(LabelColumnName));
         if (LabelColumnName is null && Distillation is null)
             throw new ArgumentException(
-                "FineTune: LabelColumnName is null, so there are no labels to train on; set Distillation to fine-tune towards the dense model's outputs instead.", nameof(LabelColumnName));
+                $"{owner}: LabelColumnName is null, so there are no labels to train on; set Distillation to fine-tune towards the dense model's outputs instead.", nameof(LabelColumnName));
         if (Distillation?.PaddingMaskInput is { Length: 0 })
-            throw new ArgumentException("FineTune: Distillation.PaddingMaskInput is empty; name the model input whose zeros mark padding, or set it to null.", nameof(Distillation));
+            throw new ArgumentException($"{owner}: Distillation.PaddingMaskInput is empty; name the model input whose zeros mark padding, or set it to null.", nameof(Distillation));
         if (ScoreColumnName is { Length: 0 })
-            throw new ArgumentException("FineTune: ScoreColumnName is empty; leave it null to take the first output column.", nameof(ScoreColumnName));
+            throw new ArgumentException($"{owner}: ScoreColumnName is empty; leave it null to take the first output column.", nameof(ScoreColumnName));
         if (EarlyStoppingPatience is not null && ValidationData is null)
-            throw new ArgumentException("FineTune: EarlyStoppingPatience needs ValidationData to measure improvement.", nameof(EarlyStoppingPatience));
+            throw new ArgumentException($"{owner}: EarlyStoppingPatience needs ValidationData to measure improvement.", nameof(EarlyStoppingPatience));
         if (KeepBest && ValidationData is null)
-            throw new ArgumentException("FineTune: KeepBest needs ValidationData to tell which epoch is best.", nameof(KeepBest));
+            throw new ArgumentException($"{owner}: KeepBest needs ValidationData to tell which epoch is best.", nameof(KeepBest));
     }
 }

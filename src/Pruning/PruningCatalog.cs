@@ -83,6 +83,57 @@ public sealed class PruningCatalog
     public PruningEstimator CoordinateDescent(CoordinateDescentPruningOptions options) => new(Context, options);
 
     /// <summary>
+    /// Sparsity learned during training: the in-memory ONNX model is trained on the data's labels with an L1 penalty on its
+    /// prunable weights, applied as soft-thresholding after every optimizer step, with λ searched so that
+    /// <paramref name="sparsity"/> of the weights end exactly zero; the masks are that zero pattern rounded to the exact count.
+    /// </summary>
+    /// <param name="model">The model (not modified; the estimator prunes a copy).</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>; the first is trained against the labels.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="sparsity">Fraction of prunable weights set to zero, in (0, 1).</param>
+    /// <param name="labelColumnName">The label column (key: cross-entropy; Boolean: binary; Single: squared error).</param>
+    /// <param name="epochs">Epochs of regularized training per λ of the search.</param>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().Lasso(model, ["Score"], ["Features"], sparsity: 0.9).Fit(data);
+    /// Console.WriteLine(pruned.Report.SparseTraining);   // λ path, λ used, zeros by training vs cut by rounding
+    /// </code></example>
+    public PruningEstimator Lasso(OnnxModel model, string[] outputColumnNames, string[] inputColumnNames,
+        double sparsity = 0.5, string labelColumnName = "Label", int epochs = 2)
+        => new(Context, new LassoPruningOptions
+        {
+            Model = model, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Sparsity = sparsity,
+            Training = new FineTuneOptions { Epochs = epochs, LabelColumnName = labelColumnName },
+        });
+
+    /// <summary>Sparsity learned during training of the ONNX model at <paramref name="modelPath"/> (the file is only read).</summary>
+    /// <param name="modelPath">The ONNX model file.</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>; the first is trained against the labels.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="sparsity">Fraction of prunable weights set to zero, in (0, 1).</param>
+    /// <param name="labelColumnName">The label column (key: cross-entropy; Boolean: binary; Single: squared error).</param>
+    /// <param name="epochs">Epochs of regularized training per λ of the search.</param>
+    public PruningEstimator Lasso(string modelPath, string[] outputColumnNames, string[] inputColumnNames,
+        double sparsity = 0.5, string labelColumnName = "Label", int epochs = 2)
+        => new(Context, new LassoPruningOptions
+        {
+            ModelPath = modelPath, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Sparsity = sparsity,
+            Training = new FineTuneOptions { Epochs = epochs, LabelColumnName = labelColumnName },
+        });
+
+    /// <summary>
+    /// Sparsity learned during training with every option: λ given or searched, group Lasso (Granularity Neuron/Channel),
+    /// scope, the regularized training's settings, the search's budget, and fine-tuning with the masks fixed afterwards.
+    /// </summary>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().Lasso(new LassoPruningOptions
+    /// {
+    ///     ModelPath = "model.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"], Sparsity = 0.95,
+    ///     Training = new FineTuneOptions { Epochs = 1 }, FineTune = new FineTuneOptions { Epochs = 2 },
+    /// }).Fit(data);
+    /// </code></example>
+    public PruningEstimator Lasso(LassoPruningOptions options) => new(Context, options);
+
+    /// <summary>
     /// Pruning with any criterion (see <see cref="PruneOptions.Criterion"/>), granularity, scope and schedule, with
     /// optional fine-tuning.
     /// </summary>

@@ -12,8 +12,9 @@ namespace Microsoft.ML.Pruning;
 public sealed class PruningReport
 {
     internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null,
-        IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null)
+        IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null, SparseTrainingReport? sparseTraining = null)
     {
+        SparseTraining = sparseTraining;
         Method = method;
         Reconstruction = reconstruction?.ToArray() ?? [];
         FineTuning = fineTuning?.ToArray() ?? [];
@@ -46,6 +47,12 @@ public sealed class PruningReport
     /// reconstruction error, duality gap, passes, time, damping and notes. Empty for other methods.
     /// </summary>
     public IReadOnlyList<LayerReconstruction> Reconstruction { get; }
+
+    /// <summary>
+    /// For methods that learn sparsity during training (<c>Lasso</c>): the λ search with the sparsity each trial reached, the
+    /// λ used, and per layer the zeros made by training and the weights cut by rounding. Null for other methods.
+    /// </summary>
+    public SparseTrainingReport? SparseTraining { get; }
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -92,6 +99,7 @@ public sealed class PruningReport
             Line(rows[i]);
         }
         if (Reconstruction.Count > 0) AppendReconstruction(sb, c);
+        if (SparseTraining is not null) sb.Append(SparseTraining);
         sb.Append(c, $"ONNX bytes: dense {DenseBytes:N0}, compact {CompactBytes:N0} ({(DenseBytes == 0 ? 0 : (double)CompactBytes / DenseBytes):P1}); pruned in {Elapsed.TotalSeconds:F2} s");
         return sb.ToString();
     }

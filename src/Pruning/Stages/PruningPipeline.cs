@@ -55,8 +55,8 @@ internal sealed class PruningPipeline
             throw new InvalidOperationException(
                 $"The Gradual schedule re-scores weights during training, and {criterion} needs {needs}; use a criterion that scores from weights alone " +
                 $"({string.Join(", ", PruningCriteria.Names.Where(n => PruningCriteria.Create(n).Needs == CriterionNeeds.None))}) or the Iterative schedule.");
-        if (GradientStage.IsNeeded(needs) || options.FineTune is not null)
-            _backend = GradientBackend.Require(GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
+        if (GradientStage.IsNeeded(needs) || options.FineTune is not null || options is LassoPruningOptions)
+            _backend = GradientBackend.Require(options is LassoPruningOptions ? "Lasso" : GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
 
         CheckColumnsAgainstGraph(source);
         var prunable = source.GetPrunableWeights();
@@ -74,8 +74,8 @@ internal sealed class PruningPipeline
                 $"Add the Conv weights to {nameof(PruningOptions.ExcludedLayers)}.");
     }
 
-    /// <summary>The model output trained against (fine-tuning) or differentiated (gradient criteria).</summary>
-    private string ScoreOutput => _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+    /// <summary>The model output trained against (Lasso's training, fine-tuning) or differentiated (gradient criteria).</summary>
+    private string ScoreOutput => (_options as LassoPruningOptions)?.Training.ScoreColumnName ?? _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
 
     /// <summary>
     /// Before any data is read: the engine can train the sub-graph computing the score output (every op and attribute
@@ -90,7 +90,8 @@ internal sealed class PruningPipeline
         if (!Candidates.Any(w => trainable.Contains(w.Name)))
             throw new InvalidOperationException(
                 $"Output '{score}' depends on none of the weights being pruned ({string.Join(", ", Candidates.Take(5).Select(w => w.Name))}{(Candidates.Count > 5 ? ", …" : "")}), " +
-                $"so {(_options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
+                $"so {(_options is LassoPruningOptions ? "Lasso's regularized training" : _options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; " +
+                $"choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
     }
 
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
@@ -109,7 +110,7 @@ internal sealed class PruningPipeline
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
         var needs = _criterion.Needs;
-        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null;
+        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null || _options is LassoPruningOptions;
         var inputs = CalibrationStage.IsNeeded(needs) || trains
             ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes)
             : null;
@@ -117,8 +118,27 @@ internal sealed class PruningPipeline
         if (trains) CheckLabels(model, inputs!, data);
         var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, inputs!, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
         var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, inputs!, fineTune) : null;
+        var lassoTask = _options is LassoPruningOptions sparse ? FineTuneTask(model, data, inputs!, sparse.Training) : null;
         // The dense model, before any pruning, when distillation uses it (a zero weight with labels does not).
         if (_options.FineTune?.Distillation is { } distillation && (distillation.Weight > 0 || fineTuneTask!.Data.Labels is null)) _teacher = model.Clone();
+        if (_options is LassoPruningOptions { Training.Distillation: { } lassoDistillation } && (lassoDistillation.Weight > 0 || lassoTask!.Data.Labels is null)) _teacher ??= model.Clone();
+
+        if (_options is LassoPruningOptions lasso)
+        {
+            var outcome = SparseTrainingStage.Run(_backend!, model, Candidates, lasso, lassoTask!, RunSeed, _services, _teacher);
+            var trained = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
+            var current = trained.Select(v => (float[])v.Clone()).ToList();
+            var lassoMasks = lasso.Lambda is null
+                ? Select(Contexts(model, current, null, null), 1.0, null)
+                : SparseTrainingStage.ZeroPattern(Candidates, current, lasso.IsGroupLasso);
+            Apply(model, current, lassoMasks);
+            var rows = SparseTrainingStage.Describe(model, Candidates, trained, lassoMasks, outcome.LayerLambdas, lasso.IsGroupLasso);
+            if (fineTuneTask is not null) FineTune(model, lassoMasks, fineTuneTask, null);
+            _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
+            return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes,
+                sparseTraining: new SparseTrainingReport(outcome.Regularizer, outcome.Trials, outcome.Kept, rows, outcome.TargetReached, outcome.Note));
+        }
 
         if (_options is CoordinateDescentPruningOptions reconstruction)
         {
@@ -199,6 +219,16 @@ internal sealed class PruningPipeline
             };
             string calibration = CalibrationStage.IsNeeded(_criterion.Needs) || GradientStage.IsNeeded(_criterion.Needs)
                 ? $", {_options.CalibrationRows} calibration rows" : "";
+            if (_options is LassoPruningOptions lasso)
+            {
+                string target = lasso.Lambda is double lambda
+                    ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
+                    : $"{Fraction(_options.Sparsity)} {Unit}, {_options.Scope.ToString().ToLowerInvariant()} scope, λ searched";
+                string lassoTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
+                int epochs = lasso.Training.Epochs;
+                return $"Lasso ({(lasso.IsGroupLasso ? $"group L1 over {_options.Granularity.ToString().ToLowerInvariant()}s" : "L1")}, proximal steps), {target}, " +
+                       $"{epochs} epoch{(epochs == 1 ? "" : "s")} per λ{lassoTune}";
+            }
             if (_options is CoordinateDescentPruningOptions cd)
             {
                 string target = cd.Lambda is double lambda
@@ -318,6 +348,7 @@ internal sealed class PruningPipeline
         var labels = new List<(string Column, string Option)>();
         if (GradientStage.IsNeeded(_criterion.Needs)) labels.Add((_options.EffectiveLabelColumn!, nameof(PruningOptions.LabelColumnName)));
         if (_options.FineTune is { } fineTune && FineTuneLabel(fineTune, data) is { } label) labels.Add((label, nameof(FineTuneOptions.LabelColumnName)));
+        if (_options is LassoPruningOptions lasso && FineTuneLabel(lasso.Training, data) is { } lassoLabel) labels.Add((lassoLabel, nameof(FineTuneOptions.LabelColumnName)));
         var losses = labels.Select(l => (l.Column, l.Option, Loss: TrainingDataReader.LossFor(data.Schema, l.Column, l.Option))).ToList();
         string score = ScoreOutput;
         if (ModelProbe.OutputShapes(model, inputs, data, [score]) is not { } shapes) return; // no rows: the reader says so

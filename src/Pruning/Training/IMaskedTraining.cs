@@ -27,8 +27,14 @@ internal interface IMaskedTraining : IDisposable
     /// <summary>
     /// Runs the training loop; <paramref name="validation"/> rows, if any, are evaluated after every epoch (early
     /// stopping, keep-best). A non-finite loss stops the run and restores the last good weights (it does not throw).
+    /// With <paramref name="regularization"/>, the backend builds its regularizer for this run (a penalty after
+    /// backward, a proximal step after each optimizer step) and reports per epoch in <see cref="TrainingResult.Regularization"/>.
     /// </summary>
-    TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null);
+    TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null,
+        TrainingRegularization? regularization = null);
+
+    /// <summary>A copy of the current parameters and normalization statistics, to go back to later (warm starts).</summary>
+    ITrainingCheckpoint Checkpoint();
 
     /// <summary>
     /// Runs the model in inference mode over <paramref name="data"/> in batches and accumulates, for each named

@@ -35,6 +35,12 @@ public sealed class TrainingResult
     /// <summary>What stopped a diverging run (a NaN or infinite loss or gradient) and what was restored; null if it did not diverge.</summary>
     public string? Divergence { get; }
 
+    /// <summary>
+    /// What the run's regularizer measured after each completed epoch (non-zeros per weight, penalty), when the run was
+    /// regularized (<see cref="TrainingRegularization"/>); empty otherwise. The loss curve is <see cref="Epochs"/>' MeanLoss.
+    /// </summary>
+    public IReadOnlyList<RegularizationEpoch> Regularization { get; init; } = [];
+
     /// <summary>A non-finite loss or gradient stopped the run.</summary>
     public bool Diverged => Divergence is not null;
 

@@ -112,7 +112,9 @@ public sealed class SparseMlpTrainer : IEstimator<SparseMlpTransformer>
                 StepCompleted = GradualPruning(trainer, weights, data.RowCount),
                 Log = message => _services.Info($"SparseMlp {message}"),
                 IsCanceled = _services.IsCanceled,
-            });
+            }, regularization: Regularization(weights));
+            if (result.Regularization.Count > 0)
+                _services.Info($"SparseMlp {_options.Regularization}: {result.Regularization[^1].NonZeros.Values.Sum()} non-zero weights after the last epoch.");
             if (result.Divergence is { } divergence) _services.Warning($"SparseMlp: {divergence}");
             trainer.WriteBack(model);
         }
@@ -120,6 +122,20 @@ public sealed class SparseMlpTrainer : IEstimator<SparseMlpTransformer>
             compact => RowView.Create(compact, classNames), AppendScalarColumns);
         return new SparseMlpTransformer(trained, _options.FeatureColumnName, input.Schema[_options.FeatureColumnName].Type);
     }
+
+    /// <summary>
+    /// The penalty <see cref="SparseMlpOptions.Regularization"/> asks for, on every weight matrix (L1) or on the hidden
+    /// layers' neurons (GroupL1: every layer but the last, whose units are the outputs); null for none.
+    /// </summary>
+    private TrainingRegularization? Regularization(IReadOnlyList<PrunableWeight> weights) => _options.Regularization switch
+    {
+        RegularizationKind.L1 => new L1Regularization { Weights = [.. weights.Select(w => new RegularizedWeight(w.Name, _options.Lambda, w.OutputAxis))] },
+        RegularizationKind.GroupL1 => new GroupL1Regularization
+        {
+            Weights = [.. weights.Take(weights.Count - 1).Select(w => new RegularizedWeight(w.Name, _options.Lambda, w.OutputAxis))],
+        },
+        _ => null,
+    };
 
     /// <summary>The step hook of the gradual ramp (magnitude masks); null for a dense network.</summary>
     private Action<long>? GradualPruning(MaskedTrainer trainer, IReadOnlyList<PrunableWeight> weights, int rows)

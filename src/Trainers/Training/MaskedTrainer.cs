@@ -69,9 +69,24 @@ public sealed class MaskedTrainer : IMaskedTraining
         _teacher = module;
     }
 
-    /// <summary>Runs the training loop (see <see cref="TorchTrainingLoop.Run"/>).</summary>
-    public TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null) =>
-        TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation);
+    /// <summary>
+    /// Runs the training loop (see <see cref="TorchTrainingLoop.Run"/>), with the regularizer
+    /// <paramref name="regularization"/> describes (<see cref="TrainingRegularizers.Create"/>), if any; what it measured
+    /// per epoch is in the result's <see cref="TrainingResult.Regularization"/>.
+    /// </summary>
+    public TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null,
+        TrainingRegularization? regularization = null)
+    {
+        if (regularization is null) return TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation);
+        var regularizer = TrainingRegularizers.Create(_module, regularization);
+        var result = TorchTrainingLoop.Run(_module, data, settings, _device, hooks, _teacher, validation, [regularizer]);
+        return regularizer is IReportingRegularizer reporting
+            ? new TrainingResult(result.Epochs, result.BestEpoch, result.StoppedEarly, result.RestoredEpoch, result.Divergence) { Regularization = [.. reporting.Trace] }
+            : result;
+    }
+
+    /// <summary>A copy of the parameters and normalization statistics, to restore later (e.g. a λ search's warm start).</summary>
+    ITrainingCheckpoint IMaskedTraining.Checkpoint() => new ModuleSnapshot(_module);
 
     /// <summary>
     /// ADMM training (<see cref="AdmmRegularizer"/>) of the weights <paramref name="admm"/> names, with the training loop's

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Microsoft.ML.Pruning.Trainers.Engine;
+using Microsoft.ML.Pruning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace Microsoft.ML.Pruning.Trainers.Training;
 /// moved the masks since the capture).
 /// </summary>
 /// <remarks>Tensors are looked up by name each time (moving a module replaces them); captures after the first copy into the same storage.</remarks>
-internal sealed class ModuleSnapshot : IDisposable
+internal sealed class ModuleSnapshot : ITrainingCheckpoint
 {
     private readonly OnnxTorchModule _module;
     private readonly Dictionary<string, Tensor> _copies = new(StringComparer.Ordinal);
