@@ -18,8 +18,12 @@ internal static class CalibrationStage
 {
     private const CriterionNeeds Observed = CriterionNeeds.InputNorms | CriterionNeeds.UnitActivations | CriterionNeeds.UnitSamples | CriterionNeeds.UnitCorrelation;
 
-    /// <summary>What one pass observed: statistics per layer name, the rows read, and G = XᵀX per layer name when asked.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null);
+    /// <summary>
+    /// What one pass observed: statistics per layer name, the rows read, and when asked G = XᵀX per Gemm/MatMul layer name
+    /// (<paramref name="Grams"/>) and per Conv layer name, one G per group over its input's patches (<paramref name="ConvGrams"/>).
+    /// </summary>
+    public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null,
+        IReadOnlyDictionary<string, ConvGram>? ConvGrams = null);
 
     /// <summary>Whether <paramref name="needs"/> asks for anything this stage computes.</summary>
     public static bool IsNeeded(CriterionNeeds needs) => (needs & Observed) != 0;
@@ -31,17 +35,20 @@ internal static class CalibrationStage
     /// <param name="batches">How the data's columns feed the model's inputs.</param>
     /// <param name="data">The calibration data; its first rows are read.</param>
     /// <param name="rows">At most this many rows.</param>
-    /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction).</param>
+    /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction); for a Conv layer, one per group over im2col patches.</param>
+    /// <param name="convPositions">With <paramref name="gram"/>, which output positions of a Conv layer give patches (default: all).</param>
     public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows,
-        bool gram = false)
+        bool gram = false, ConvPositionSampler? convPositions = null)
     {
+        bool IsConv(PrunableWeight w) => w.Role == PrunableWeightRole.ConvWeight;
         var plans = layers.Select(w => new Plan(w,
             LayerTensors.Input(model, w), LayerTensors.UnitOutput(model, w),
             new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed),
-            gram ? new GramAccumulator(w.Name) : null)).ToList();
+            gram && !IsConv(w) ? new GramAccumulator(w.Name) : null,
+            gram && IsConv(w) ? new ConvGramAccumulator(ConvGeometry.Read(model, w), convPositions ?? ConvPositionSampler.All) : null)).ToList();
         var graphInputs = new HashSet<string>(batches.Names, StringComparer.Ordinal);
         var fetched = plans
-            .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
+            .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null || p.ConvGram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
             .OfType<string>().Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
 
         var session = model.Clone();
@@ -76,6 +83,11 @@ internal static class CalibrationStage
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
                         plan.Gram.Add(x, shape, LayerTensors.InputAxis(model, plan.Weight, shape.Length), plan.InputTensor, seen);
                     }
+                    if (plan.ConvGram is not null)
+                    {
+                        var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
+                        plan.ConvGram.Add(x, shape, plan.InputTensor, seen);
+                    }
                     if (plan.Accumulator.NeedsInput)
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
@@ -96,10 +108,14 @@ internal static class CalibrationStage
             seen += batch.Rows;
         }
         var grams = gram
-            ? plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
+            ? plans.Where(p => p.Gram is not null).Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
                 .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal)
             : null;
-        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams);
+        var convGrams = gram
+            ? plans.Where(p => p.ConvGram is not null).Select(p => (p.Weight.Name, Matrices: p.ConvGram!.Build())).Where(g => g.Matrices is not null)
+                .ToDictionary(g => g.Name, g => g.Matrices!, StringComparer.Ordinal)
+            : null;
+        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams, convGrams);
     }
 
     private static (float[] Values, long[] Shape) Tensor(string name, Dictionary<string, (float[] Values, long[] Shape)> inputs,
@@ -112,5 +128,6 @@ internal static class CalibrationStage
         return result;
     }
 
-    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator, GramAccumulator? Gram);
+    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator, GramAccumulator? Gram,
+        ConvGramAccumulator? ConvGram);
 }
