@@ -23,12 +23,18 @@ internal sealed class ConvGramAccumulator
     private readonly GramAccumulator[] _groups;
     private readonly List<long> _positions = [];
     private float[] _rows = [];
+    private readonly long _chunkBytes;
     private long _available;
 
-    public ConvGramAccumulator(ConvGeometry geometry, ConvPositionSampler sampler)
+    /// <param name="geometry">The layer's window.</param>
+    /// <param name="sampler">Which output positions give patch rows.</param>
+    /// <param name="chunkBytes">About this many bytes of patches at a time (<see cref="ChunkBytes"/>; smaller in tests).</param>
+    public ConvGramAccumulator(ConvGeometry geometry, ConvPositionSampler sampler, long chunkBytes = ChunkBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         _geometry = geometry;
         _sampler = sampler;
+        _chunkBytes = chunkBytes;
         _groups = [.. Enumerable.Range(0, geometry.Groups).Select(_ => new GramAccumulator(geometry.Layer))];
     }
 
@@ -57,7 +63,7 @@ internal sealed class ConvGramAccumulator
 
         long patch = window.PatchLength;
         // Each group's accumulator keeps a chunk of its patches as doubles, and the unfold buffer holds one group's as floats.
-        int chunk = (int)Math.Clamp(ChunkBytes / ((patch * window.Groups * sizeof(double)) + (patch * sizeof(float))), 1, _positions.Count);
+        int chunk = (int)Math.Clamp(_chunkBytes / ((patch * window.Groups * sizeof(double)) + (patch * sizeof(float))), 1, _positions.Count);
         long needed = chunk * patch;
         if (_rows.Length < needed) _rows = new float[needed];
         var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_positions);
