@@ -4,7 +4,7 @@ using Microsoft.ML.Pruning.Algorithms;
 namespace Microsoft.ML.Pruning;
 
 /// <summary>
-/// Options of <c>mlContext.Pruning().CoordinateDescent(options)</c>: each Gemm/MatMul layer is pruned so that it still
+/// Options of <c>mlContext.Pruning().CoordinateDescent(options)</c>: each Gemm, MatMul and Conv layer is pruned so that it still
 /// computes what it computed on calibration data. Per output row w of a layer with inputs X, the solver minimises
 /// ½‖X(w − ŵ)‖² + λ‖ŵ‖₁ by coordinate descent on G = XᵀX; λ is found for the target sparsity (or given as
 /// <see cref="Lambda"/>), and by default the chosen weights are refit by least squares (<see cref="Refit"/>).
@@ -15,7 +15,20 @@ namespace Microsoft.ML.Pruning;
 /// <see cref="PruningOptions.Sparsity"/> (or its <see cref="PruningOptions.LayerSparsity"/>), one λ per layer;
 /// <see cref="PruningScope.Global"/> takes each layer's count from one global magnitude threshold over all pruned layers
 /// (the magnitude estimator's allocation) and lets the solver choose the weights within each layer.
-/// Conv layers, structured (neuron) pruning and schedules other than one-shot are not supported yet.
+/// <para>
+/// A Conv layer (1 to 3 spatial axes, any group, stride, dilation, padding or auto_pad) is, per group, a matrix
+/// [M/group, (C/group)·Π kernel] acting on the im2col patches of its input, so X is the patches of its calibration
+/// inputs (zero padding included) and each group is solved like a Gemm layer with its own G of ((C/group)·Π kernel)²
+/// doubles. A layer's kept count is split evenly over its groups (one λ per group; the first groups keep one more
+/// when it does not divide). Every output position of an image is a row of X; at most
+/// <see cref="MaxConvPositionsPerRow"/> of them are sampled per calibration row (seeded by <see cref="PruningOptions.Seed"/>),
+/// and the report's note says when X was subsampled.
+/// </para>
+/// <para>
+/// Memory is the Gram matrices, never X: patches are streamed into G in bounded chunks. A configuration whose Gram
+/// matrices would exceed <see cref="MaxGramMegabytes"/> is refused before any data is read, naming the layer.
+/// Structured (neuron) pruning and schedules other than one-shot are not supported yet.
+/// </para>
 /// </remarks>
 /// <example><code>
 /// var pruned = mlContext.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
@@ -62,6 +75,24 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     /// </summary>
     public bool Refit { get; set; } = true;
 
+    /// <summary>
+    /// For Conv layers: at most this many output positions (patches) per calibration row go into X, drawn without
+    /// replacement (seeded by <see cref="PruningOptions.Seed"/>, the same positions in every pass); an image with fewer
+    /// positions gives all of them. Default 64 (every position of an 8×8 output; 1 in 49 of a 56×56 one). X then has up to
+    /// <see cref="PruningOptions.CalibrationRows"/> × this many rows; raise it (<see cref="int.MaxValue"/> for every
+    /// position) when a layer's (C/group)·Π kernel approaches that. Calibration time grows linearly with it.
+    /// </summary>
+    public int MaxConvPositionsPerRow { get; set; } = 64;
+
+    /// <summary>
+    /// The most memory, in MiB, the Gram matrices held at once may take: n² doubles per layer (per group for Conv, n =
+    /// (C/group)·Π kernel; n = inputs for Gemm/MatMul), the largest layer in sequential mode and all layers together in
+    /// parallel mode. Larger configurations are refused before any data is read, naming the largest layer; exclude it
+    /// (<see cref="PruningOptions.ExcludedLayers"/>), use sequential mode or raise this. Default 2048 (ResNet-18's convolutions
+    /// take 1026 in parallel mode, 162 in sequential mode). The solve may hold a damped copy of one layer's G besides.
+    /// </summary>
+    public int MaxGramMegabytes { get; set; } = 2048;
+
     /// <summary>Global scope's allocation is by magnitude, the same criterion the magnitude estimator uses.</summary>
     internal override string CriterionName => "magnitude";
 
@@ -83,6 +114,10 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
             throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, $"{nameof(MaxIterations)} must be at least 1; got {MaxIterations}.");
         if (!(Tolerance > 0) || double.IsInfinity(Tolerance))
             throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"{nameof(Tolerance)} must be a finite value > 0; got {Tolerance}.");
+        if (MaxConvPositionsPerRow < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxConvPositionsPerRow), MaxConvPositionsPerRow, $"{nameof(MaxConvPositionsPerRow)} must be at least 1; got {MaxConvPositionsPerRow}.");
+        if (MaxGramMegabytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxGramMegabytes), MaxGramMegabytes, $"{nameof(MaxGramMegabytes)} must be at least 1; got {MaxGramMegabytes}.");
         if (Granularity != PruningGranularity.Unstructured)
             throw new NotSupportedException($"CoordinateDescent prunes single weights ({nameof(Granularity)} = Unstructured); {Granularity} (group Lasso) is not supported yet.");
         if (Schedule != PruningSchedule.OneShot)

@@ -44,7 +44,7 @@ public sealed class PruningCatalog
     public PruningEstimator Magnitude(MagnitudePruningOptions options) => new(Context, options);
 
     /// <summary>
-    /// Layer-reconstruction pruning of an in-memory ONNX model: each Gemm/MatMul layer keeps the weights, and gets the values,
+    /// Layer-reconstruction pruning of an in-memory ONNX model: each Gemm, MatMul and Conv layer keeps the weights, and gets the values,
     /// that best reproduce its outputs on the first <paramref name="calibrationRows"/> rows of the data (Lasso by coordinate
     /// descent on XᵀX, then a least-squares refit), layer after layer on the already-pruned model. No labels needed.
     /// </summary>

@@ -19,11 +19,13 @@ internal static class CalibrationStage
     private const CriterionNeeds Observed = CriterionNeeds.InputNorms | CriterionNeeds.UnitActivations | CriterionNeeds.UnitSamples | CriterionNeeds.UnitCorrelation;
 
     /// <summary>
-    /// What one pass observed: statistics per layer name, the rows read, G = XᵀX per layer name when asked, and with a
-    /// reference model C = XᵀX_d and D = X_dᵀX_d per layer whose input differs from the reference's (not a graph input).
+    /// What one pass observed: statistics per layer name, the rows read, and when asked G = XᵀX per Gemm/MatMul layer name
+    /// (<paramref name="Grams"/>), per Conv layer name one G per group over its input's patches (<paramref name="ConvGrams"/>),
+    /// and with a reference model C = XᵀX_d and D = X_dᵀX_d per Gemm/MatMul layer whose input differs from the reference's
+    /// (not a graph input; <paramref name="Cross"/>).
     /// </summary>
     public sealed record Result(IReadOnlyDictionary<string, LayerStatistics> Layers, int Rows, IReadOnlyDictionary<string, GramMatrix>? Grams = null,
-        IReadOnlyDictionary<string, CrossGram>? Cross = null);
+        IReadOnlyDictionary<string, ConvGram>? ConvGrams = null, IReadOnlyDictionary<string, CrossGram>? Cross = null);
 
     /// <summary>Whether <paramref name="needs"/> asks for anything this stage computes.</summary>
     public static bool IsNeeded(CriterionNeeds needs) => (needs & Observed) != 0;
@@ -35,22 +37,25 @@ internal static class CalibrationStage
     /// <param name="batches">How the data's columns feed the model's inputs.</param>
     /// <param name="data">The calibration data; its first rows are read.</param>
     /// <param name="rows">At most this many rows.</param>
-    /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction).</param>
+    /// <param name="gram">Also accumulate each layer's G = XᵀX (in doubles, streamed: layer reconstruction); for a Conv layer, one per group over im2col patches.</param>
+    /// <param name="convPositions">With <paramref name="gram"/>, which output positions of a Conv layer give patches (default: all).</param>
     /// <param name="reference">
-    /// With <paramref name="gram"/>: the dense model, same graph with other weights, run on the same rows, so each layer also
-    /// gets C = XᵀX_d and D = X_dᵀX_d of its input X_d there (sequential reconstruction fits the dense output).
+    /// With <paramref name="gram"/>: the dense model, same graph with other weights, run on the same rows, so each Gemm/MatMul
+    /// layer also gets C = XᵀX_d and D = X_dᵀX_d of its input X_d there (sequential reconstruction fits the dense output).
     /// </param>
     public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows,
-        bool gram = false, OnnxModel? reference = null)
+        bool gram = false, ConvPositionSampler? convPositions = null, OnnxModel? reference = null)
     {
         if (reference is not null && !gram) throw new ArgumentException("A reference model is only used with gram: true.", nameof(reference));
+        bool IsConv(PrunableWeight w) => w.Role == PrunableWeightRole.ConvWeight;
         var plans = layers.Select(w => new Plan(w,
             LayerTensors.Input(model, w), LayerTensors.UnitOutput(model, w),
             new LayerStatisticsAccumulator(w.Name, (int)w.OutputUnits, needs & Observed),
-            gram ? new GramAccumulator(w.Name) : null)).ToList();
+            gram && !IsConv(w) ? new GramAccumulator(w.Name) : null,
+            gram && IsConv(w) ? new ConvGramAccumulator(ConvGeometry.Read(model, w), convPositions ?? ConvPositionSampler.All) : null)).ToList();
         var graphInputs = new HashSet<string>(batches.Names, StringComparer.Ordinal);
         var fetched = plans
-            .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
+            .SelectMany(p => new[] { p.Accumulator.NeedsInput || p.Gram is not null || p.ConvGram is not null ? p.InputTensor : null, p.Accumulator.NeedsUnits ? p.UnitTensor : null })
             .OfType<string>().Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
 
         using var options = ModelProbe.QuietOptions();
@@ -81,6 +86,11 @@ internal static class CalibrationStage
                         else
                             plan.Gram.Add(x, shape, axis, plan.InputTensor, seen);
                     }
+                    if (plan.ConvGram is not null)
+                    {
+                        var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
+                        plan.ConvGram.Add(x, shape, plan.InputTensor, seen);
+                    }
                     if (plan.Accumulator.NeedsInput)
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
@@ -101,13 +111,17 @@ internal static class CalibrationStage
             seen += batch.Rows;
         }
         var grams = gram
-            ? plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
+            ? plans.Where(p => p.Gram is not null).Select(p => (p.Weight.Name, Matrix: p.Gram!.Build())).Where(g => g.Matrix is not null)
                 .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal)
             : null;
+        var convGrams = gram
+            ? plans.Where(p => p.ConvGram is not null).Select(p => (p.Weight.Name, Matrices: p.ConvGram!.Build())).Where(g => g.Matrices is not null)
+                .ToDictionary(g => g.Name, g => g.Matrices!, StringComparer.Ordinal)
+            : null;
         var cross = reference is null ? null
-            : plans.Select(p => (p.Weight.Name, Matrix: p.Gram!.BuildCross())).Where(g => g.Matrix is not null)
+            : plans.Where(p => p.Gram is not null).Select(p => (p.Weight.Name, Matrix: p.Gram!.BuildCross())).Where(g => g.Matrix is not null)
                 .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal);
-        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams, cross);
+        return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams, convGrams, cross);
     }
 
     /// <summary>A copy of <paramref name="model"/> that also outputs <paramref name="tensors"/> (FLOAT).</summary>
@@ -136,5 +150,6 @@ internal static class CalibrationStage
         return result;
     }
 
-    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator, GramAccumulator? Gram);
+    private sealed record Plan(PrunableWeight Weight, string InputTensor, string UnitTensor, LayerStatisticsAccumulator Accumulator, GramAccumulator? Gram,
+        ConvGramAccumulator? ConvGram);
 }

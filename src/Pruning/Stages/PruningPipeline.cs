@@ -68,10 +68,7 @@ internal sealed class PruningPipeline
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
         if (_backend is not null) CheckTrainable(source);
-        if (options is CoordinateDescentPruningOptions && Candidates.FirstOrDefault(w => w.Role == PrunableWeightRole.ConvWeight) is { } conv)
-            throw new NotSupportedException(
-                $"CoordinateDescent reconstructs Gemm and MatMul layers; '{conv.Name}' is the weight of Conv node '{conv.NodeName}' (im2col reconstruction is not supported yet). " +
-                $"Add the Conv weights to {nameof(PruningOptions.ExcludedLayers)}.");
+        if (options is CoordinateDescentPruningOptions reconstruction) GramMemoryBudget.Check(source, Candidates, reconstruction);
     }
 
     /// <summary>The model output trained against (Lasso's training, fine-tuning) or differentiated (gradient criteria).</summary>
@@ -148,7 +145,7 @@ internal sealed class PruningPipeline
             {
                 if (!warned) WarnIfShort(rows);
                 warned = true;
-            });
+            }, RunSeed);
             if (fineTuneTask is not null) FineTune(model, solved.Masks, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,

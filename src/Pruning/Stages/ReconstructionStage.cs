@@ -13,31 +13,32 @@ namespace Microsoft.ML.Pruning.Stages;
 /// <summary>
 /// The <em>calibrate → solve → write</em> stages of layer reconstruction (<c>CoordinateDescent</c>): per Gemm/MatMul
 /// layer, G = XᵀX of its input from <see cref="CalibrationStage"/>, the Gram-form Lasso of <see cref="LayerLassoSolver"/>
-/// for the layer's target, and the new weights written into the model. Sequential mode calibrates each layer on the model
+/// for the layer's target, and the new weights written into the model; per Conv layer the same per group on im2col
+/// patches (<see cref="ConvGramAccumulator"/>, <see cref="ConvReconstruction"/>). Sequential mode calibrates each layer on the model
 /// with the earlier layers already replaced (one ONNX Runtime pass per layer); parallel mode calibrates all layers once
 /// on the dense model.
 /// </summary>
 /// <remarks>
-/// Extension points: Conv layers need X as im2col patches (a Gram accumulator over unfolded positions) and the weight
-/// viewed as [out, in·kernel]; structured mode needs a group-Lasso solve per layer. Both plug in at
-/// <see cref="SolveLayer"/>'s inputs; the pipeline, masks, fine-tuning and report stay as they are.
+/// Extension point: structured mode needs a group-Lasso solve per layer; it plugs in at <see cref="SolveLayer"/>'s
+/// inputs; the pipeline, masks, fine-tuning and report stay as they are.
 /// </remarks>
 internal static class ReconstructionStage
 {
     /// <summary>What the stage did: the masks of the written weights (for fine-tuning) and one report row per solved layer.</summary>
     public sealed record Result(PruningMask[] Masks, IReadOnlyList<LayerReconstruction> Layers);
 
-    /// <summary>Prunes <paramref name="layers"/> of <paramref name="model"/> in place.</summary>
+    /// <summary>Prunes <paramref name="layers"/> of <paramref name="model"/> in place; <paramref name="seed"/> draws the Conv positions sampled.</summary>
     /// <exception cref="System.IO.InvalidDataException">NaN/Inf in a layer's activations (the layer is named).</exception>
     public static Result Run(MLContextServices services, OnnxModel model, IReadOnlyList<PrunableWeight> layers, CoordinateDescentPruningOptions options,
-        ModelInputBatches batches, IDataView data, Action<int> rowsRead)
+        ModelInputBatches batches, IDataView data, Action<int> rowsRead, int seed)
     {
         var kept = KeptCounts(model, layers, options);
         var solver = new LassoSolverOptions { Tolerance = options.Tolerance, MaxEpochs = options.MaxIterations, RelativeDamping = options.Damping };
         var masks = new PruningMask[layers.Count];
         var report = new List<LayerReconstruction>();
-        IReadOnlyDictionary<string, GramMatrix>? dense = null;
-        // Sequential mode fits each layer's dense output from its input in the already-pruned model (C = XᵀX_d, D = X_dᵀX_d).
+        CalibrationStage.Result? dense = null;
+        var patches = new ConvPositionSampler(options.MaxConvPositionsPerRow, seed);
+        // Sequential mode fits each Gemm/MatMul layer's dense output from its input in the already-pruned model (C = XᵀX_d, D = X_dᵀX_d).
         var denseModel = options.Sequential ? model.Clone() : null;
         bool written = false; // until a layer is replaced, the model is the dense one
         for (int l = 0; l < layers.Count; l++)
@@ -51,28 +52,32 @@ internal static class ReconstructionStage
             }
             var watch = Stopwatch.StartNew();
             GramMatrix? gram;
+            ConvGram? convGram;
             CrossGram? cross = null;
             if (options.Sequential)
             {
-                var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true,
+                var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, patches,
                     reference: written ? denseModel : null);
                 rowsRead(calibration.Rows);
                 gram = calibration.Grams!.GetValueOrDefault(layer.Name);
+                convGram = calibration.ConvGrams!.GetValueOrDefault(layer.Name);
                 cross = calibration.Cross?.GetValueOrDefault(layer.Name);
             }
             else
             {
                 if (dense is null)
                 {
-                    var calibration = CalibrationStage.Run(model, layers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
-                    rowsRead(calibration.Rows);
-                    dense = calibration.Grams!;
+                    dense = CalibrationStage.Run(model, layers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, patches);
+                    rowsRead(dense.Rows);
                 }
-                gram = dense.GetValueOrDefault(layer.Name);
+                gram = dense.Grams!.GetValueOrDefault(layer.Name);
+                convGram = dense.ConvGrams!.GetValueOrDefault(layer.Name);
             }
-            if (gram is null)
+            if (gram is null && convGram is null)
                 throw new InvalidOperationException($"Layer '{layer.Name}': calibration saw no rows of its input; the data has no rows to calibrate on.");
-            var (row, pruned) = SolveLayer(services, layer, values, gram, cross, kept[l], options, solver, watch);
+            var (row, pruned) = convGram is not null
+                ? ConvReconstruction.Solve(services, layer, values, convGram, kept[l], options, solver, watch)
+                : SolveLayer(services, layer, values, gram!, cross, kept[l], options, solver, watch);
             OnnxTensor.SetFloats(model.GetInitializer(layer.Name), pruned);
             written = true;
             var keep = new bool[pruned.Length];

@@ -201,6 +201,7 @@ public sealed class CoordinateDescentTests
         {
             ModelPath = "model.onnx", OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = 0, Lambda = 0.25, Damping = 0.02,
             MaxIterations = 77, Tolerance = 1e-5, Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
+            MaxConvPositionsPerRow = 500, MaxGramMegabytes = 99,
             ExcludedLayers = { "fc3.weight" }, FineTune = new FineTuneOptions { Epochs = 2 },
         };
         string json = JsonSerializer.Serialize(options);
@@ -212,6 +213,8 @@ public sealed class CoordinateDescentTests
         Assert.AreEqual(1e-5, back.Tolerance);
         Assert.IsFalse(back.Sequential);
         Assert.IsFalse(back.Refit);
+        Assert.AreEqual(500, back.MaxConvPositionsPerRow);
+        Assert.AreEqual(99, back.MaxGramMegabytes);
         Assert.AreEqual(PruningScope.Global, back.Scope);
         Assert.AreEqual(PruningScope.Layer, new CoordinateDescentPruningOptions().Scope);
     }
@@ -237,6 +240,8 @@ public sealed class CoordinateDescentTests
     [DataRow("Damping")]
     [DataRow("MaxIterations")]
     [DataRow("Tolerance")]
+    [DataRow("MaxConvPositionsPerRow")]
+    [DataRow("MaxGramMegabytes")]
     public void CoordinateDescent_BadSolverOption_ThrowsNamingIt(string option)
     {
         var ml = new MLContext(1);
@@ -245,6 +250,8 @@ public sealed class CoordinateDescentTests
             if (option == "Damping") o.Damping = -0.1;
             if (option == "MaxIterations") o.MaxIterations = 0;
             if (option == "Tolerance") o.Tolerance = 0;
+            if (option == "MaxConvPositionsPerRow") o.MaxConvPositionsPerRow = 0;
+            if (option == "MaxGramMegabytes") o.MaxGramMegabytes = 0;
         })));
         Assert.AreEqual(option, ex.ParamName);
     }
@@ -264,7 +271,7 @@ public sealed class CoordinateDescentTests
     }
 
     [TestMethod]
-    public void CoordinateDescent_ConvLayer_ThrowsNotSupportedNamingTheLayer()
+    public void CoordinateDescent_ConvLayer_IsNoLongerRefused()
     {
         var ml = new MLContext(1);
         var proto = TestData.Mlp().Proto.Clone();
@@ -275,11 +282,8 @@ public sealed class CoordinateDescentTests
         proto.Graph.Node.Add(conv);
         proto.Graph.Initializer.Add(OnnxTensor.FromFloats("conv.weight", new float[4 * 8], [4L, 8, 1]));
         var model = OnnxModel.FromProto(proto);
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.Pruning().CoordinateDescent(model, Outputs, Inputs, 0.5));
-        StringAssert.Contains(ex.Message, "conv.weight");
-        StringAssert.Contains(ex.Message, "ExcludedLayers");
-        var excluded = Options(model, 0.5, o => o.ExcludedLayers.Add("conv.weight"));
-        Assert.IsNotNull(ml.Pruning().CoordinateDescent(excluded));
+        var estimator = ml.Pruning().CoordinateDescent(model, Outputs, Inputs, 0.5); // Conv layers: CoordinateDescentConvTests
+        Assert.IsNotNull(estimator);
     }
 
     [TestMethod]
