@@ -15,7 +15,24 @@ namespace Microsoft.ML.Pruning;
 /// <see cref="PruningOptions.Sparsity"/> (or its <see cref="PruningOptions.LayerSparsity"/>), one λ per layer;
 /// <see cref="PruningScope.Global"/> takes each layer's count from one global magnitude threshold over all pruned layers
 /// (the magnitude estimator's allocation) and lets the solver choose the weights within each layer.
-/// Conv layers, structured (neuron) pruning and schedules other than one-shot are not supported yet.
+/// <para>
+/// <see cref="PruningOptions.Granularity"/> = <see cref="PruningGranularity.Neuron"/> is the structured mode (He et al. 2017,
+/// "Channel pruning", with a group Lasso for the selection): for each Gemm/MatMul layer P whose output feeds, through a bias
+/// Add and element-wise activations, exactly one Gemm/MatMul layer C, the neurons of P are chosen on C's reconstruction
+/// problem min ½‖X(Wᵀ − Ŵᵀ)‖²_F + λ Σ_j ‖Ŵ_{:,j}‖ (X = P's activations, one group per neuron: C's column j), solved by
+/// block coordinate descent on G = XᵀX with a duality-gap stop; then P's rows and bias entries of the removed neurons
+/// and C's columns for them are zeroed, and C's kept columns are refit by least squares (<see cref="Refit"/>).
+/// <see cref="PruningOptions.Sparsity"/> (or <see cref="PruningOptions.LayerSparsity"/>, keyed by P's weight) is the
+/// fraction of P's neurons removed (the magnitude selector's rounding, at least one neuron kept); the global scope takes
+/// each P's count from one threshold on the neurons' L2 norms over all P. The last layer's outputs are never removed, nor
+/// are neurons that feed anything else (several consumers, a residual Add, a Reshape): those layers stay dense and the
+/// log says why. The report has one <see cref="LayerReconstruction"/> row per consumer C (its relative error, λ, gap,
+/// passes; the note says how many of P's neurons were kept). The model keeps its shapes: masks of whole units and the
+/// reconstructed consumer weights; physical removal of the zero rows and columns is the structured-pruning export's job.
+/// Neurons whose consumer is a Conv, and <see cref="PruningGranularity.Channel"/> (Conv filters), are refused with
+/// <see cref="NotSupportedException"/> naming the layer.
+/// </para>
+/// Conv layers (unstructured) and schedules other than one-shot are not supported yet.
 /// </remarks>
 /// <example><code>
 /// var pruned = mlContext.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
@@ -83,8 +100,6 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
             throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, $"{nameof(MaxIterations)} must be at least 1; got {MaxIterations}.");
         if (!(Tolerance > 0) || double.IsInfinity(Tolerance))
             throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"{nameof(Tolerance)} must be a finite value > 0; got {Tolerance}.");
-        if (Granularity != PruningGranularity.Unstructured)
-            throw new NotSupportedException($"CoordinateDescent prunes single weights ({nameof(Granularity)} = Unstructured); {Granularity} (group Lasso) is not supported yet.");
         if (Schedule != PruningSchedule.OneShot)
             throw new NotSupportedException($"CoordinateDescent prunes one-shot ({nameof(Schedule)} = OneShot), optionally followed by FineTune; {Schedule} is not supported.");
     }

@@ -70,8 +70,12 @@ internal sealed class PruningPipeline
         if (_backend is not null) CheckTrainable(source);
         if (options is CoordinateDescentPruningOptions && Candidates.FirstOrDefault(w => w.Role == PrunableWeightRole.ConvWeight) is { } conv)
             throw new NotSupportedException(
-                $"CoordinateDescent reconstructs Gemm and MatMul layers; '{conv.Name}' is the weight of Conv node '{conv.NodeName}' (im2col reconstruction is not supported yet). " +
+                $"CoordinateDescent reconstructs Gemm and MatMul layers; '{conv.Name}' is the weight of Conv node '{conv.NodeName}' " +
+                (options.Granularity == PruningGranularity.Channel
+                    ? "(Granularity Channel: group-Lasso channel selection with im2col reconstruction of the consuming Conv is not supported yet; Neuron prunes Gemm/MatMul neurons). "
+                    : "(im2col reconstruction is not supported yet). ") +
                 $"Add the Conv weights to {nameof(PruningOptions.ExcludedLayers)}.");
+        if (options is CoordinateDescentPruningOptions { Granularity: PruningGranularity.Neuron }) StructuredReconstructionStage.FindPairs(source, Candidates);
     }
 
     /// <summary>The model output trained against (fine-tuning) or differentiated (gradient criteria).</summary>
@@ -124,11 +128,14 @@ internal sealed class PruningPipeline
         {
             var batchesForGram = ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
             bool warned = false;
-            var solved = ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rows =>
+            Action<int> rowsRead = rows =>
             {
                 if (!warned) WarnIfShort(rows);
                 warned = true;
-            });
+            };
+            var solved = reconstruction.Granularity == PruningGranularity.Neuron
+                ? StructuredReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead)
+                : ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead);
             if (fineTuneTask is not null) FineTune(model, solved.Masks, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
@@ -203,7 +210,7 @@ internal sealed class PruningPipeline
             {
                 string target = cd.Lambda is double lambda
                     ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
-                    : $"{Fraction(_options.Sparsity)} of weights, {_options.Scope.ToString().ToLowerInvariant()} scope";
+                    : $"{Fraction(_options.Sparsity)} {Unit}, {_options.Scope.ToString().ToLowerInvariant()} scope";
                 string cdTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 return $"CoordinateDescent ({(cd.Sequential ? "sequential" : "parallel")}, {(cd.Refit ? "least-squares refit" : "Lasso values")}), {target}, " +
                        $"{_options.CalibrationRows} calibration rows{cdTune}";
