@@ -105,12 +105,20 @@ internal static class LayerGroupLassoSolver
         else
         {
             int count = target.KeptGroups!.Value;
-            var solve = new CountedSolve(state, options);
+            double searchTolerance = Math.Max(options.Tolerance, SearchTolerance);
+            var solve = new CountedSolve(state, options, searchTolerance);
             LambdaSearch.Outcome found = LambdaSearch.ForCount(solve, state.LambdaMax(), count, options);
             lambda = found.Lambda;
-            lasso = solve.Last with { Lambda = found.Lambda };
             epochs = solve.Epochs;
-            if (found.Exact)
+            lasso = solve.Last with { Lambda = found.Lambda };
+            if (searchTolerance > options.Tolerance)
+            {
+                // The search only needed supports; the chosen point is solved to the options' tolerance (the reported gap).
+                lasso = BlockCoordinateDescentGroupLasso.Solve(state, found.Lambda, options);
+                epochs += lasso.Epochs;
+            }
+
+            if (lasso.NonZeroGroups == count)
             {
                 kept = NonZeroGroups(state);
             }
@@ -181,6 +189,12 @@ internal static class LayerGroupLassoSolver
 
     /// <summary>The relative duality gap at which a warm-start point of the path is good enough.</summary>
     private const double PathPointTolerance = 1e-3;
+
+    /// <summary>
+    /// The relative duality gap of the count search's solves: they only decide which groups are non-zero at each λ. The
+    /// point the search settles on is then solved to the options' tolerance, and rounded by rank if its count moved.
+    /// </summary>
+    private const double SearchTolerance = 1e-4;
 
     /// <summary>Solves at <paramref name="lambda"/> by warm starts down the geometric path from λ_max (looser gaps before the last point).</summary>
     private static (GroupLassoResult Result, long Epochs) SolveAlongPath(GroupLassoState state, double lambda, LassoSolverOptions options)
@@ -318,7 +332,7 @@ internal static class LayerGroupLassoSolver
     }
 
     /// <summary>The layer's solve at one λ for <see cref="LambdaSearch"/>, counting non-zero groups.</summary>
-    private sealed class CountedSolve(GroupLassoState state, LassoSolverOptions options) : ICountedLassoSolve
+    private sealed class CountedSolve(GroupLassoState state, LassoSolverOptions options, double tolerance) : ICountedLassoSolve
     {
         private readonly double[] _overTarget = new double[state.Beta.Length];
         private GroupLassoResult _overTargetResult;
@@ -329,7 +343,7 @@ internal static class LayerGroupLassoSolver
 
         public long SolveAt(double lambda)
         {
-            Last = BlockCoordinateDescentGroupLasso.Solve(state, lambda, options);
+            Last = BlockCoordinateDescentGroupLasso.Solve(state, lambda, options, tolerance);
             Epochs += Last.Epochs;
             return Last.NonZeroGroups;
         }
