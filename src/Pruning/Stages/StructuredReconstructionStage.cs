@@ -193,6 +193,12 @@ internal static class StructuredReconstructionStage
                 ? GroupSparsityTarget.FixedLambda(lambda * positions, options.Refit)
                 : GroupSparsityTarget.Keep(keptCounts[p], options.Refit);
             var solution = LayerGroupLassoSolver.Solve(gram, w, outputs, InputGroups.Singletons(neurons), target, solver);
+            if (solution.KeptCount == 0)
+            {
+                // λ removed every neuron, which would cut the model in two: the best-ranked one stays.
+                solution = LayerGroupLassoSolver.Solve(gram, w, outputs, InputGroups.Singletons(neurons), GroupSparsityTarget.Keep(1, options.Refit), solver);
+                clamped.Add(producer.Name);
+            }
             watch.Stop();
 
             OnnxTensor.SetFloats(model.GetInitializer(consumer.Name), transposed ? Transpose(solution.Weights, outputs, neurons) : solution.Weights);
@@ -207,7 +213,7 @@ internal static class StructuredReconstructionStage
             int kept = solution.KeptCount;
             notes.Insert(0, $"kept {kept} of {neurons} neurons of '{producer.Name}' (group Lasso on the inputs of '{consumer.Name}'" +
                 $"{(solution.RoundedByRank ? ", rounded to the count by rank" : "")}{(options.Refit ? ", least-squares refit" : "")}).");
-            if (clamped.Contains(producer.Name)) notes.Add("The target would remove every neuron; one is kept.");
+            if (clamped.Contains(producer.Name)) notes.Add($"The {(options.Lambda is null ? "target" : "λ")} would remove every neuron; one is kept.");
             if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} neuron(s) all zero on the calibration data.");
             if (solution.RefitDamping > 0) notes.Add("The refit needed extra damping (singular G on the kept neurons).");
             if (!solution.Lasso.Converged) notes.Add($"The group Lasso stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");

@@ -179,6 +179,32 @@ public sealed class StructuredCoordinateDescentTests
     }
 
     [TestMethod]
+    public void Neuron_HugeLambda_KeepsOneNeuronPerLayerAndSaysSo()
+    {
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().CoordinateDescent(Options(TestData.Mlp(7, 16, 12), 0, o => o.Lambda = 1e6)).Fit(TestData.Multiclass(ml));
+        Assert.AreEqual(1, LiveRows(Weights(pruned.Model, "fc1.weight"), 16, TestData.FeatureCount).Count(k => k));
+        Assert.AreEqual(1, LiveRows(Weights(pruned.Model, "fc2.weight"), 12, 16).Count(k => k));
+        foreach (var row in pruned.Report.Reconstruction) StringAssert.Contains(row.Note, "would remove every neuron; one is kept");
+    }
+
+    [TestMethod]
+    public void Neuron_WithoutRefit_KeepsExactCountsWithTheLassoValues()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var model = TestData.Mlp(7, 16, 12);
+        var lasso = ml.Pruning().CoordinateDescent(Options(model, 0.5, o => o.Refit = false)).Fit(data);
+        var refit = ml.Pruning().CoordinateDescent(Options(model, 0.5)).Fit(data);
+        Assert.AreEqual(8, LiveRows(Weights(lasso.Model, "fc1.weight"), 16, TestData.FeatureCount).Count(k => k));
+        Assert.AreEqual(6, LiveRows(Weights(lasso.Model, "fc2.weight"), 12, 16).Count(k => k));
+        Assert.IsFalse(lasso.Report.Reconstruction[0].Note!.Contains("least-squares refit"));
+        StringAssert.Contains(lasso.Report.Method, "Lasso values");
+        // The refit removes the shrinkage: on the same X (the first pair), its error is lower.
+        Assert.IsLessThan(lasso.Report.Reconstruction[0].RelativeError, refit.Report.Reconstruction[0].RelativeError);
+    }
+
+    [TestMethod]
     public void Neuron_SequentialAndParallel_FirstPairSeesTheSameInputs()
     {
         var ml = new MLContext(1);
