@@ -21,7 +21,9 @@ namespace Microsoft.ML.Pruning;
 /// Add and element-wise activations, exactly one Gemm/MatMul layer C, the neurons of P are chosen on C's reconstruction
 /// problem min ½‖X(Wᵀ − Ŵᵀ)‖²_F + λ Σ_j ‖Ŵ_{:,j}‖ (X = P's activations, one group per neuron: C's column j), solved by
 /// block coordinate descent on G = XᵀX with a duality-gap stop; then P's rows and bias entries of the removed neurons
-/// and C's columns for them are zeroed, and C's kept columns are refit by least squares (<see cref="Refit"/>).
+/// and C's columns for them are zeroed, and C's kept columns are refit by least squares (<see cref="Refit"/>). When C has a
+/// bias, the selection and refit treat it as free (they work on the centred inputs) and it is updated with the weights, so
+/// the average of what the removed neurons contributed stays in C's output.
 /// <see cref="PruningOptions.Sparsity"/> (or <see cref="PruningOptions.LayerSparsity"/>, keyed by P's weight) is the
 /// fraction of P's neurons removed (the magnitude selector's rounding, at least one neuron kept); the global scope takes
 /// each P's count from one threshold on the neurons' L2 norms over all P. The last layer's outputs are never removed, nor

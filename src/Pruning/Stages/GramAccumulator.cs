@@ -7,7 +7,7 @@ using Microsoft.ML.Pruning.Solvers;
 namespace Microsoft.ML.Pruning.Stages;
 
 /// <summary>
-/// Accumulates G = XᵀX of one layer's input X in doubles, batch by batch: memory is features² doubles plus one batch,
+/// Accumulates G = XᵀX (and the column sums 1ᵀX) of one layer's input X in doubles, batch by batch: memory is features² doubles plus one batch,
 /// never all calibration rows. Every position of X (each row of a [N, F] input, each token of a [B, S, F] input, each
 /// column of Gemm's transposed [F, N] input) is one row of X.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class GramAccumulator
 {
     private readonly string _layer;
     private double[]? _gram;
+    private double[]? _sums;
     private double[] _columns = [];
     private int _features;
     private long _rows;
@@ -36,6 +37,7 @@ internal sealed class GramAccumulator
         {
             _features = features;
             _gram = new double[(long)features * features];
+            _sums = new double[features];
         }
         else if (features != _features)
         {
@@ -71,6 +73,7 @@ internal sealed class GramAccumulator
 
         double[] gram = _gram;
         int n = features;
+        for (int f = 0; f < n; f++) _sums![f] += TensorPrimitives.Sum<double>(columns.AsSpan(f * (int)positions, (int)positions));
         int p = (int)positions;
         Parallel.For(0, n, i =>
         {
@@ -87,5 +90,5 @@ internal sealed class GramAccumulator
 
     /// <summary>G of everything added, or null when nothing was.</summary>
     public GramMatrix? Build() =>
-        _gram is null || _rows == 0 ? null : GramMatrix.FromValues(_gram, _features, (int)Math.Min(_rows, int.MaxValue));
+        _gram is null || _rows == 0 ? null : GramMatrix.FromValues(_gram, _features, (int)Math.Min(_rows, int.MaxValue)).WithColumnSums(_sums!);
 }

@@ -17,7 +17,8 @@ namespace Microsoft.ML.Pruning.Stages;
 /// consumer C (P → bias Add / element-wise activations → C, both Gemm or MatMul), C's input X (P's activations) is
 /// calibrated, the group Lasso of <see cref="LayerGroupLassoSolver"/> on C's problem (one group per neuron: C's column)
 /// chooses the kept neurons, P's rows and bias entries of the removed neurons are zeroed, C's columns for them are zeroed
-/// and C's kept columns are refit by least squares on G.
+/// and C's kept columns are refit by least squares on G. A bias of C is a free intercept: the solve runs on the centred
+/// Gram matrix and the bias takes b + (W − Ŵ)·mean(X).
 /// </summary>
 /// <remarks>
 /// The result is masks of whole units (P's rows, C's columns) and reconstructed consumer weights; the model keeps its
@@ -192,12 +193,23 @@ internal static class StructuredReconstructionStage
             var target = options.Lambda is double lambda
                 ? GroupSparsityTarget.FixedLambda(lambda * positions, options.Refit)
                 : GroupSparsityTarget.Keep(keptCounts[p], options.Refit);
-            var solution = LayerGroupLassoSolver.Solve(gram, w, outputs, InputGroups.Singletons(neurons), target, solver);
+            // With a bias on the consumer, the problem is solved with a free intercept: on the centred Gram matrix, and the
+            // bias takes the mean of what the removed neurons and the refit changed.
+            var bias = ConsumerBias(model, consumer, outputs);
+            GramMatrix problem = bias is not null && gram.ColumnSums is not null ? gram.Centered() : gram;
+            var solution = LayerGroupLassoSolver.Solve(problem, w, outputs, InputGroups.Singletons(neurons), target, solver);
             if (solution.KeptCount == 0)
             {
                 // λ removed every neuron, which would cut the model in two: the best-ranked one stays.
-                solution = LayerGroupLassoSolver.Solve(gram, w, outputs, InputGroups.Singletons(neurons), GroupSparsityTarget.Keep(1, options.Refit), solver);
+                solution = LayerGroupLassoSolver.Solve(problem, w, outputs, InputGroups.Singletons(neurons), GroupSparsityTarget.Keep(1, options.Refit), solver);
                 clamped.Add(producer.Name);
+            }
+            double error = solution.RelativeReconstructionError;
+            if (!ReferenceEquals(problem, gram))
+            {
+                UpdateBias(model, bias!, w, solution.Weights, outputs, neurons, gram);
+                error = RelativeOutputError(problem, gram, w, solution.Weights, outputs);
+                notes.Add("The bias was refit with the weights (free intercept: centred G).");
             }
             watch.Stop();
 
@@ -215,13 +227,14 @@ internal static class StructuredReconstructionStage
                 $"{(solution.RoundedByRank ? ", rounded to the count by rank" : "")}{(options.Refit ? ", least-squares refit" : "")}).");
             if (clamped.Contains(producer.Name)) notes.Add($"The {(options.Lambda is null ? "target" : "λ")} would remove every neuron; one is kept.");
             if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} neuron(s) all zero on the calibration data.");
+            else if (problem.ZeroColumns.Count > 0) notes.Add($"{problem.ZeroColumns.Count} neuron(s) constant on the calibration data (the bias carries them).");
             if (solution.RefitDamping > 0) notes.Add("The refit needed extra damping (singular G on the kept neurons).");
             if (!solution.Lasso.Converged) notes.Add($"The group Lasso stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");
             double scale = positions > 0 ? positions : 1;
-            var row = new LayerReconstruction(consumer.Name, solution.Lambda / scale, solution.RelativeReconstructionError, solution.Lasso.RelativeGap,
+            var row = new LayerReconstruction(consumer.Name, solution.Lambda / scale, error, solution.Lasso.RelativeGap,
                 solution.TotalEpochs, watch.Elapsed, positions, solution.Damping, string.Join(" ", notes));
             services.Info($"Layer '{producer.Name}': kept {kept} of {neurons} neurons; '{consumer.Name}' relative reconstruction error " +
-                $"{solution.RelativeReconstructionError:G4}, {row.Iterations} passes, {watch.Elapsed.TotalSeconds:F2} s.");
+                $"{error:G4}, {row.Iterations} passes, {watch.Elapsed.TotalSeconds:F2} s.");
             report.Add(row);
         }
 
@@ -279,6 +292,76 @@ internal static class StructuredReconstructionStage
         var squares = new double[weight.OutputUnits];
         for (int i = 0; i < values.Length; i++) squares[UnitOf(weight, i)] += (double)values[i] * values[i];
         return [.. squares.Select(s => (float)Math.Sqrt(s))];
+    }
+
+    /// <summary>The consumer's bias as the layer adds it: an initializer with one value per output, and its scale.</summary>
+    private sealed record Bias(string Name, double Scale);
+
+    /// <summary>
+    /// Gemm's C (scaled by beta/alpha, as the weight part is alpha·XWᵀ) or the initializer of a bias Add right after the
+    /// consumer, when it holds one FLOAT per output and nothing else reads it; null otherwise (the solve then has no intercept).
+    /// </summary>
+    private static Bias? ConsumerBias(OnnxModel model, PrunableWeight consumer, int outputs)
+    {
+        var node = model.Graph.Node[consumer.NodeIndex];
+        string? name = null;
+        double scale = 1;
+        if (consumer.Role == PrunableWeightRole.GemmWeight)
+        {
+            if (node.Input.Count > 2 && node.Input[2].Length > 0) name = node.Input[2];
+            double alpha = node.Attribute.FirstOrDefault(a => a.Name == "alpha")?.F ?? 1f;
+            double beta = node.Attribute.FirstOrDefault(a => a.Name == "beta")?.F ?? 1f;
+            if (alpha == 0 || beta == 0) return null;
+            scale = beta / alpha;
+        }
+        else if (!model.IsGraphOutput(node.Output[0]) && model.FindConsumers(node.Output[0]) is [{ OpType: "Add" } add] && add.Input.Count == 2)
+        {
+            name = add.Input[0] == node.Output[0] ? add.Input[1] : add.Input[0];
+        }
+        if (name is null || !model.TryGetInitializer(name, out var tensor) || tensor.DataType != (int)TensorProto.Types.DataType.Float) return null;
+        long count = 1;
+        foreach (long d in tensor.Dims) count *= d;
+        if (count != outputs || model.FindConsumers(name).Count != 1) return null;
+        return new Bias(name, scale);
+    }
+
+    /// <summary>b̂ = b + (W − Ŵ)·s/r (scaled to the bias's own units): the mean of the output the new weights no longer carry.</summary>
+    private static void UpdateBias(OnnxModel model, Bias bias, float[] weights, float[] pruned, int outputs, int inputs, GramMatrix gram)
+    {
+        var tensor = model.GetInitializer(bias.Name);
+        var b = OnnxTensor.ToFloatArray(tensor);
+        int rows = gram.CalibrationRows!.Value;
+        var sums = gram.ColumnSums!;
+        for (int k = 0; k < outputs; k++)
+        {
+            double shift = 0;
+            for (int j = 0; j < inputs; j++) shift += ((double)weights[(k * inputs) + j] - pruned[(k * inputs) + j]) * sums[j] / rows;
+            b[k] = (float)(b[k] + (shift / bias.Scale));
+        }
+        OnnxTensor.SetFloats(tensor, b);
+    }
+
+    /// <summary>
+    /// ‖X(W − Ŵ)ᵀ + 1(b − b̂)ᵀ‖ / ‖XWᵀ‖: the layer's output error with the refit bias (from the centred G), relative to the
+    /// weight part of its output (from G), as the unstructured rows report it.
+    /// </summary>
+    private static double RelativeOutputError(GramMatrix centred, GramMatrix gram, float[] weights, float[] pruned, int outputs)
+    {
+        int n = gram.Size;
+        double residual = 0, output = 0;
+        var d = new double[n];
+        var w = new double[n];
+        for (int k = 0; k < outputs; k++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                w[j] = weights[(k * n) + j];
+                d[j] = w[j] - pruned[(k * n) + j];
+            }
+            residual += Math.Max(centred.QuadraticForm(d), 0);
+            output += Math.Max(gram.QuadraticForm(w), 0);
+        }
+        return output > 0 ? Math.Sqrt(residual / output) : 0;
     }
 
     /// <summary>Zeroes the producer's weights and per-neuron biases of the removed neurons.</summary>

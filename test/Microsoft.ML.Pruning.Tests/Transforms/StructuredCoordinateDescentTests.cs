@@ -138,6 +138,34 @@ public sealed class StructuredCoordinateDescentTests
     }
 
     [TestMethod]
+    public void Neuron_ConsumerBias_RefitSoTheOutputErrorHasZeroMean()
+    {
+        // Least squares with a free intercept leaves residuals of zero mean: on the calibration rows, fc2's pre-activation
+        // output after pruning fc1's neurons differs from the dense one by zero on average, for every output.
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var model = TestData.Mlp(7, 16, 12);
+        var pruned = ml.Pruning().CoordinateDescent(Options(model, 0.5, o => o.LayerSparsity["fc2.weight"] = 0)).Fit(data).Model;
+        Assert.AreNotEqual(Weights(model, "fc2.bias")[0], Weights(pruned, "fc2.bias")[0], "the consumer's bias moved");
+        StringAssert.Contains(ml.Pruning().CoordinateDescent(Options(model, 0.5)).Fit(data).Report.Reconstruction[0].Note, "bias was refit");
+
+        var rows = TestData.Rows(CalibrationRows, seed: 1);
+        double[] Fc2(OnnxModel m, float[] x)
+        {
+            var (w1, b1, w2, b2) = (Weights(m, "fc1.weight"), Weights(m, "fc1.bias"), Weights(m, "fc2.weight"), Weights(m, "fc2.bias"));
+            var h = Enumerable.Range(0, 16).Select(u => Math.Max(0, b1[u] + Enumerable.Range(0, x.Length).Sum(i => (double)w1[(u * x.Length) + i] * x[i]))).ToArray();
+            return [.. Enumerable.Range(0, 12).Select(k => b2[k] + Enumerable.Range(0, 16).Sum(u => (double)w2[(k * 16) + u] * h[u]))];
+        }
+        var differences = rows.Select(r => Fc2(pruned, r.Features).Zip(Fc2(model, r.Features), (a, b) => a - b).ToArray()).ToList();
+        for (int k = 0; k < 12; k++)
+        {
+            double mean = differences.Average(d => d[k]);
+            double spread = Math.Sqrt(differences.Average(d => d[k] * d[k]));
+            Assert.IsLessThan(1e-3 * Math.Max(spread, 1e-6) + 1e-5, Math.Abs(mean), $"output {k}: mean difference {mean}, RMS {spread}");
+        }
+    }
+
+    [TestMethod]
     public void Neuron_LayerSparsity_OverridesTheProducer()
     {
         var ml = new MLContext(1);
