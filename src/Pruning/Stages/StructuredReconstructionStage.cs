@@ -139,6 +139,9 @@ internal static class StructuredReconstructionStage
     public static ReconstructionStage.Result Run(MLContextServices services, OnnxModel model, IReadOnlyList<PrunableWeight> candidates, CoordinateDescentPruningOptions options,
         ModelInputBatches batches, IDataView data, Action<int> rowsRead)
     {
+        // Node indices as this model has them (a compact input was densified since the candidates were found).
+        var current = model.GetPrunableWeights().ToDictionary(w => w.Name, StringComparer.Ordinal);
+        candidates = [.. candidates.Select(c => current.GetValueOrDefault(c.Name) ?? c)];
         var (pairs, skipped) = FindPairs(model, candidates);
         foreach (var layer in skipped) services.Info($"Layer '{layer.Name}' keeps its neurons: {layer.Reason}.");
         var keptCounts = KeptCounts(model, pairs, options, out var clamped);

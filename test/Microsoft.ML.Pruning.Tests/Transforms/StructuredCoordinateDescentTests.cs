@@ -166,6 +166,30 @@ public sealed class StructuredCoordinateDescentTests
     }
 
     [TestMethod]
+    public void Neuron_CompactInputModel_PrunesLikeItsDenseForm()
+    {
+        // Weights stored as Constant nodes (sparse_value) shift node indices when the pipeline densifies its copy.
+        var ml = new MLContext(1);
+        var data = TestData.Multiclass(ml);
+        var sparse = TestData.Mlp(7, 16, 12);
+        foreach (string name in new[] { "fc1.weight", "fc2.weight", "fc3.weight" })
+        {
+            var w = Weights(sparse, name);
+            for (int i = 0; i < w.Length; i++) if (i % 4 != 0) w[i] = 0;
+            OnnxTensor.SetFloats(sparse.GetInitializer(name), w);
+        }
+        var compact = sparse.Clone();
+        Assert.IsGreaterThan(0, compact.Compact());
+        Assert.IsTrue(compact.Graph.Node.Any(n => n.OpType == "Constant"));
+
+        var fromCompact = ml.Pruning().CoordinateDescent(Options(compact, 0.5)).Fit(data);
+        var fromDense = ml.Pruning().CoordinateDescent(Options(sparse, 0.5)).Fit(data);
+
+        foreach (string name in new[] { "fc1.weight", "fc2.weight", "fc3.weight", "fc2.bias" })
+            CollectionAssert.AreEqual(Weights(fromDense.Model, name), Weights(fromCompact.Model, name), name);
+    }
+
+    [TestMethod]
     public void Neuron_LayerSparsity_OverridesTheProducer()
     {
         var ml = new MLContext(1);
