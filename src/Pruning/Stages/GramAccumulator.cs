@@ -7,8 +7,8 @@ using Microsoft.ML.Pruning.Solvers;
 namespace Microsoft.ML.Pruning.Stages;
 
 /// <summary>
-/// Accumulates G = XᵀX (and the column sums 1ᵀX) of one layer's input X in doubles, batch by batch: memory is features² doubles plus one batch,
-/// never all calibration rows. Every position of X (each row of a [N, F] input, each token of a [B, S, F] input, each
+/// Accumulates G = XᵀX (and the column sums 1ᵀX) of one layer's input X in doubles, batch by batch: memory is features²
+/// doubles plus one batch, never all calibration rows. Every position of X (each row of a [N, F] input, each token of a [B, S, F] input, each
 /// column of Gemm's transposed [F, N] input) is one row of X.
 /// </summary>
 internal sealed class GramAccumulator
