@@ -27,7 +27,26 @@ namespace Microsoft.ML.Pruning;
 /// <para>
 /// Memory is the Gram matrices, never X: patches are streamed into G in bounded chunks. A configuration whose Gram
 /// matrices would exceed <see cref="MaxGramMegabytes"/> is refused before any data is read, naming the layer.
-/// Structured (neuron) pruning and schedules other than one-shot are not supported yet.
+/// Schedules other than one-shot are not supported yet.
+/// </para>
+/// <para>
+/// <see cref="PruningOptions.Granularity"/> = <see cref="PruningGranularity.Neuron"/> is the structured mode (He et al. 2017,
+/// "Channel pruning", with a group Lasso for the selection): for each Gemm/MatMul layer P whose output feeds, through a bias
+/// Add and element-wise activations, exactly one Gemm/MatMul layer C, the neurons of P are chosen on C's reconstruction
+/// problem min ½‖X(Wᵀ − Ŵᵀ)‖²_F + λ Σ_j ‖Ŵ_{:,j}‖ (X = P's activations, one group per neuron: C's column j), solved by
+/// block coordinate descent on G = XᵀX with a duality-gap stop; then P's rows and bias entries of the removed neurons
+/// and C's columns for them are zeroed, and C's kept columns are refit by least squares (<see cref="Refit"/>). When C has a
+/// bias, the selection and refit treat it as free (they work on the centred inputs) and it is updated with the weights, so
+/// the average of what the removed neurons contributed stays in C's output.
+/// <see cref="PruningOptions.Sparsity"/> (or <see cref="PruningOptions.LayerSparsity"/>, keyed by P's weight) is the
+/// fraction of P's neurons removed (the magnitude selector's rounding, at least one neuron kept); the global scope takes
+/// each P's count from one threshold on the neurons' L2 norms over all P. The last layer's outputs are never removed, nor
+/// are neurons that feed anything else (several consumers, a residual Add, a Reshape): those layers stay dense and the
+/// log says why. The report has one <see cref="LayerReconstruction"/> row per consumer C (its relative error, λ, gap,
+/// passes; the note says how many of P's neurons were kept). The model keeps its shapes: masks of whole units and the
+/// reconstructed consumer weights; physical removal of the zero rows and columns is the structured-pruning export's job.
+/// Neurons whose consumer is a Conv, and <see cref="PruningGranularity.Channel"/> (Conv filters), are refused with
+/// <see cref="NotSupportedException"/> naming the layer.
 /// </para>
 /// </remarks>
 /// <example><code>
@@ -118,8 +137,6 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
             throw new ArgumentOutOfRangeException(nameof(MaxConvPositionsPerRow), MaxConvPositionsPerRow, $"{nameof(MaxConvPositionsPerRow)} must be at least 1; got {MaxConvPositionsPerRow}.");
         if (MaxGramMegabytes < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxGramMegabytes), MaxGramMegabytes, $"{nameof(MaxGramMegabytes)} must be at least 1; got {MaxGramMegabytes}.");
-        if (Granularity != PruningGranularity.Unstructured)
-            throw new NotSupportedException($"CoordinateDescent prunes single weights ({nameof(Granularity)} = Unstructured); {Granularity} (group Lasso) is not supported yet.");
         if (Schedule != PruningSchedule.OneShot)
             throw new NotSupportedException($"CoordinateDescent prunes one-shot ({nameof(Schedule)} = OneShot), optionally followed by FineTune; {Schedule} is not supported.");
     }

@@ -20,15 +20,23 @@ internal sealed class GramMatrix
 {
     private readonly double[] _values;
     private readonly int[] _zeroColumns;
+    private readonly double[]? _columnSums;
 
-    private GramMatrix(double[] values, int size, double damping, int? calibrationRows, int[] zeroColumns)
+    private GramMatrix(double[] values, int size, double damping, int? calibrationRows, int[] zeroColumns, double[]? columnSums = null)
     {
         _values = values;
         Size = size;
         Damping = damping;
         CalibrationRows = calibrationRows;
         _zeroColumns = zeroColumns;
+        _columnSums = columnSums;
     }
+
+    /// <summary>
+    /// Σ_rows x_j per input (1ᵀX), when the calibration kept them: with them, a layer with a bias can be reconstructed with
+    /// a free intercept (<see cref="Centered"/>).
+    /// </summary>
+    public IReadOnlyList<double>? ColumnSums => _columnSums;
 
     /// <summary>n, the number of inputs (columns of X, rows and columns of G).</summary>
     public int Size { get; }
@@ -105,7 +113,13 @@ internal sealed class GramMatrix
                 values[(j * columns) + i] = dot;
             }
         });
-        return new GramMatrix(values, columns, 0, rows, FindZeroColumns(values, columns));
+        var sums = new double[columns];
+        for (int j = 0; j < columns; j++)
+        {
+            sums[j] = TensorPrimitives.Sum<double>(columnsOfX.AsSpan(j * rows, rows));
+        }
+
+        return new GramMatrix(values, columns, 0, rows, FindZeroColumns(values, columns), sums);
     }
 
     /// <summary>
@@ -176,7 +190,81 @@ internal sealed class GramMatrix
             values[(j * Size) + j] += damping;
         }
 
-        return new GramMatrix(values, Size, Damping + damping, CalibrationRows, _zeroColumns);
+        return new GramMatrix(values, Size, Damping + damping, CalibrationRows, _zeroColumns, _columnSums);
+    }
+
+    /// <summary>The same G with the column sums 1ᵀX of its calibration rows (the values are shared, not copied).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not one sum per input, or a NaN/infinite sum.</exception>
+    public GramMatrix WithColumnSums(double[] columnSums)
+    {
+        ArgumentNullException.ThrowIfNull(columnSums);
+        if (columnSums.Length != Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(columnSums), $"{columnSums.Length} column sums for a {Size} × {Size} Gram matrix.");
+        }
+
+        foreach (double sum in columnSums)
+        {
+            if (!double.IsFinite(sum))
+            {
+                throw new ArgumentOutOfRangeException(nameof(columnSums), sum, "A column sum is not finite.");
+            }
+        }
+
+        return new GramMatrix(_values, Size, Damping, CalibrationRows, _zeroColumns, (double[])columnSums.Clone());
+    }
+
+    /// <summary>
+    /// The Gram matrix of the centred inputs, Gc = XᵀX − s·sᵀ/r (s = 1ᵀX, r = calibration rows), undamped: the problem of a
+    /// layer whose bias is free. min_Ŵ,b̂ ‖XWᵀ + 1bᵀ − XŴᵀ − 1b̂ᵀ‖² equals min_Ŵ ½(W − Ŵ)Gc(W − Ŵ)ᵀ summed over rows, with
+    /// b̂ = b + (W − Ŵ)·s/r. Inputs that are constant on the calibration data get an exact zero row and column.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No column sums or no row count, or a damped matrix.</exception>
+    public GramMatrix Centered()
+    {
+        if (_columnSums is null || CalibrationRows is not int rows || rows < 1)
+        {
+            throw new InvalidOperationException("Centring G needs the column sums and the number of calibration rows.");
+        }
+
+        if (Damping != 0)
+        {
+            throw new InvalidOperationException("Centre G before damping it.");
+        }
+
+        int n = Size;
+        var values = new double[(long)n * n];
+        var variance = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            double centred = this[j, j] - (_columnSums[j] * _columnSums[j] / rows);
+
+            // Rounding of a constant column's XᵀX − s²/r leaves noise of about 1e-15 of G_jj; anything that small is constant.
+            variance[j] = centred > 1e-12 * this[j, j] ? centred : 0;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                values[((long)i * n) + j] = variance[i] == 0 || variance[j] == 0
+                    ? 0
+                    : i == j ? variance[i] : this[i, j] - (_columnSums[i] * _columnSums[j] / rows);
+            }
+        }
+
+        // Symmetric by construction except for rounding in the product order: average the two halves.
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                double mean = 0.5 * (values[((long)i * n) + j] + values[((long)j * n) + i]);
+                values[((long)i * n) + j] = mean;
+                values[((long)j * n) + i] = mean;
+            }
+        }
+
+        return new GramMatrix(values, n, 0, rows, FindZeroColumns(values, n), new double[n]);
     }
 
     /// <summary>The mean of G's diagonal before damping: the scale relative damping is measured against.</summary>

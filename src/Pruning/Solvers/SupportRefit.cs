@@ -87,6 +87,84 @@ internal static class SupportRefit
         return damping;
     }
 
+    /// <summary>
+    /// Refits every output row on one shared support S (structured pruning: the kept inputs of a layer): G_SS is
+    /// factored once and each row solves G_SS·ŵ_S = c_S, damped towards that row's w as <see cref="Refit"/> is.
+    /// </summary>
+    /// <param name="gram">G (n × n).</param>
+    /// <param name="rightHandSides">C = G·Wᵀ, n × rows row-major (column k is row k's c).</param>
+    /// <param name="rows">Output rows m.</param>
+    /// <param name="weights">W, rows × n row-major: the anchor damping pulls towards.</param>
+    /// <param name="support">The kept inputs, in any order, without repeats.</param>
+    /// <param name="result">Ŵ, rows × n row-major: values on the support, zeros elsewhere.</param>
+    /// <returns>The damping δ added to G_SS (0 when none was needed).</returns>
+    public static double RefitSharedSupport(GramMatrix gram, ReadOnlySpan<double> rightHandSides, int rows, ReadOnlySpan<float> weights, ReadOnlySpan<int> support,
+        Span<double> result)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        int n = gram.Size;
+        long values = (long)n * rows;
+        if (rightHandSides.Length != values || weights.Length != values || result.Length != values)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rightHandSides), $"G is {n} × {n} and there are {rows} rows; C has {rightHandSides.Length} values, W {weights.Length}, the result {result.Length}.");
+        }
+
+        result.Clear();
+        int k = support.Length;
+        if (k == 0)
+        {
+            return 0;
+        }
+
+        var matrix = new double[k * k];
+        double meanDiagonal = 0;
+        double largestDiagonal = 0;
+        for (int a = 0; a < k; a++)
+        {
+            ReadOnlySpan<double> column = gram.Column(support[a]);
+            for (int b = 0; b < k; b++)
+            {
+                matrix[(a * k) + b] = column[support[b]];
+            }
+
+            meanDiagonal += matrix[(a * k) + a] / k;
+            largestDiagonal = Math.Max(largestDiagonal, matrix[(a * k) + a]);
+        }
+
+        if (largestDiagonal == 0)
+        {
+            return 0;
+        }
+
+        var factor = new double[k * k];
+        double damping = 0;
+        while (!TryCholesky(matrix, k, damping, largestDiagonal + damping, factor))
+        {
+            damping = damping == 0 ? FirstDamping * meanDiagonal : damping * 10;
+        }
+
+        var solutions = new double[(long)rows * k];
+        for (int row = 0; row < rows; row++)
+        {
+            for (int a = 0; a < k; a++)
+            {
+                int j = support[a];
+                solutions[((long)row * k) + a] = rightHandSides[(j * rows) + row] + (damping * weights[(row * n) + j]);
+            }
+        }
+
+        System.Threading.Tasks.Parallel.For(0, rows, row => SolveWithFactor(factor, k, solutions.AsSpan(row * k, k)));
+        for (int row = 0; row < rows; row++)
+        {
+            for (int a = 0; a < k; a++)
+            {
+                result[(row * n) + support[a]] = solutions[((long)row * k) + a];
+            }
+        }
+
+        return damping;
+    }
+
     /// <summary>Lower-triangular L with LLᵀ = A + δI (row-major); false when a pivot falls below the floor.</summary>
     private static bool TryCholesky(double[] matrix, int k, double damping, double scale, double[] factor)
     {

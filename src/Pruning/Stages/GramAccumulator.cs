@@ -7,7 +7,7 @@ using Microsoft.ML.Pruning.Solvers;
 namespace Microsoft.ML.Pruning.Stages;
 
 /// <summary>
-/// Accumulates G = XᵀX of one layer's input X in doubles, batch by batch: memory is features² doubles plus one batch,
+/// Accumulates G = XᵀX (and the column sums 1ᵀX) of one layer's input X in doubles, batch by batch: memory is features² doubles plus one batch,
 /// never all calibration rows. Every position of X (each row of a [N, F] input, each token of a [B, S, F] input, each
 /// column of Gemm's transposed [F, N] input) is one row of X. With a reference input X_d (the same layer's input in the
 /// dense model, on the same rows) it also accumulates C = XᵀX_d and D = X_dᵀX_d, for fitting the dense output
@@ -17,6 +17,7 @@ internal sealed class GramAccumulator
 {
     private readonly string _layer;
     private double[]? _gram;
+    private double[]? _sums;
     private double[] _columns = [];
     private double[] _referenceColumns = [];
     private double[]? _cross;
@@ -58,6 +59,7 @@ internal sealed class GramAccumulator
         {
             _features = features;
             _gram = new double[(long)features * features];
+            _sums = new double[features];
         }
         else if (features != _features)
         {
@@ -71,6 +73,7 @@ internal sealed class GramAccumulator
 
         // X's columns as contiguous doubles, so each entry of the batch's XᵀX is one dot product.
         double[] columns = ToColumns(x, outer, features, inner, ref _columns);
+        for (int f = 0; f < features; f++) _sums![f] += TensorPrimitives.Sum<double>(columns.AsSpan(f * (int)positions, (int)positions));
         AddProducts(_gram, columns, columns, features, (int)positions, symmetric: true);
         if (withReference)
         {
@@ -135,5 +138,5 @@ internal sealed class GramAccumulator
 
     /// <summary>G of everything added, or null when nothing was.</summary>
     public GramMatrix? Build() =>
-        _gram is null || _rows == 0 ? null : GramMatrix.FromValues(_gram, _features, (int)Math.Min(_rows, int.MaxValue));
+        _gram is null || _rows == 0 ? null : GramMatrix.FromValues(_gram, _features, (int)Math.Min(_rows, int.MaxValue)).WithColumnSums(_sums!);
 }

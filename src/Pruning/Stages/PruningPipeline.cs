@@ -69,6 +69,11 @@ internal sealed class PruningPipeline
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
         if (_backend is not null) CheckTrainable(source);
         if (options is CoordinateDescentPruningOptions reconstruction) GramMemoryBudget.Check(source, Candidates, reconstruction);
+        if (options is CoordinateDescentPruningOptions { Granularity: PruningGranularity.Channel })
+            throw new NotSupportedException(
+                $"CoordinateDescent with Granularity Channel (group-Lasso filter selection with im2col reconstruction of the consuming Conv) is not supported yet; " +
+                $"'{Candidates[0].Name}' would be pruned so. Use Granularity Unstructured for Conv layers, or Neuron for Gemm/MatMul neurons.");
+        if (options is CoordinateDescentPruningOptions { Granularity: PruningGranularity.Neuron }) StructuredReconstructionStage.FindPairs(source, Candidates);
     }
 
     /// <summary>The model output trained against (Lasso's training, fine-tuning) or differentiated (gradient criteria).</summary>
@@ -141,11 +146,14 @@ internal sealed class PruningPipeline
         {
             var batchesForGram = ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes);
             bool warned = false;
-            var solved = ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rows =>
+            Action<int> rowsRead = rows =>
             {
                 if (!warned) WarnIfShort(rows);
                 warned = true;
-            }, RunSeed);
+            };
+            var solved = reconstruction.Granularity == PruningGranularity.Neuron
+                ? StructuredReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead)
+                : ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead, RunSeed);
             if (fineTuneTask is not null) FineTune(model, solved.Masks, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
@@ -230,7 +238,7 @@ internal sealed class PruningPipeline
             {
                 string target = cd.Lambda is double lambda
                     ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
-                    : $"{Fraction(_options.Sparsity)} of weights, {_options.Scope.ToString().ToLowerInvariant()} scope";
+                    : $"{Fraction(_options.Sparsity)} {Unit}, {_options.Scope.ToString().ToLowerInvariant()} scope";
                 string cdTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 return $"CoordinateDescent ({(cd.Sequential ? "sequential" : "parallel")}, {(cd.Refit ? "least-squares refit" : "Lasso values")}), {target}, " +
                        $"{_options.CalibrationRows} calibration rows{cdTune}";
