@@ -79,14 +79,28 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     /// <summary>At most this many coordinate passes per λ and row. Default 10,000.</summary>
     public int MaxIterations { get; set; } = 10_000;
 
-    /// <summary>Stop when the duality gap is at most this fraction of ‖Xw‖² of the row. Default 1e-6.</summary>
-    public double Tolerance { get; set; } = 1e-6;
+    /// <summary>
+    /// Stop when the duality gap is at most this fraction of ‖Xw‖² of the row. Default 1e-4: with <see cref="Refit"/> only
+    /// the support the Lasso picks matters; on LeNet-300-100 (80 %, 90 %) 1e-4 gave the accuracy of 1e-6 (within 0.03
+    /// points) in a third of the time. Lower it when the Lasso's own values are kept (<see cref="Refit"/> false).
+    /// </summary>
+    public double Tolerance { get; set; } = 1e-4;
 
     /// <summary>
     /// Layers in graph order, each calibrated on the model with the earlier layers already pruned (default), so a
     /// layer also corrects what earlier layers lost; false calibrates every layer once on the dense model (faster).
     /// </summary>
     public bool Sequential { get; set; } = true;
+
+    /// <summary>
+    /// Weigh each output unit's reconstruction error by how much the next layer reads it (default true): for a
+    /// Gemm/MatMul layer whose units feed one Gemm/MatMul consumer (through a bias and element-wise activations), row i's
+    /// squared error counts s_i = ‖column i of the consumer's weight‖² (divided by the mean), the diagonal of what the
+    /// error costs the consumer's pre-activation; the kept weights move to the units the network uses. Layers without
+    /// such a consumer (the last, a residual, a Conv) are unweighted. The report's error is the unweighted one.
+    /// With <see cref="Lambda"/>, λ applies to the weighted objective.
+    /// </summary>
+    public bool ConsumerWeighting { get; set; } = true;
 
     /// <summary>
     /// Hard-sparsity mode (default): the Lasso chooses each layer's kept weights, then they are refit by least squares

@@ -97,10 +97,13 @@ internal sealed class PruningPipeline
     }
 
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
-    public IReadOnlyList<PrunableWeight> Weights { get; }
+    public IReadOnlyList<PrunableWeight> Weights { get; private set; }
 
-    /// <summary>The weights this configuration prunes.</summary>
-    public IReadOnlyList<PrunableWeight> Candidates { get; }
+    /// <summary>
+    /// The weights this configuration prunes. <see cref="Run"/> binds them again to the densified copy it prunes: a compact
+    /// input model keeps weights in Constant nodes, which densifying removes, so node indices shift.
+    /// </summary>
+    public IReadOnlyList<PrunableWeight> Candidates { get; private set; }
 
     /// <summary>Prunes a copy of <paramref name="source"/> on <paramref name="data"/> and emits the transformer (one run per pipeline).</summary>
     public PrunedModelTransformer Run(OnnxModel source, IDataView data)
@@ -111,6 +114,9 @@ internal sealed class PruningPipeline
         var scorerShapes = ScorerShapes(source, data.Schema);
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
+        var byName = model.GetPrunableWeights().ToDictionary(w => w.Name, StringComparer.Ordinal);
+        Candidates = [.. Candidates.Select(w => byName[w.Name])];
+        Weights = [.. Weights.Select(w => byName[w.Name])];
         var needs = _criterion.Needs;
         bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null || _options is LassoPruningOptions;
         var inputs = CalibrationStage.IsNeeded(needs) || trains

@@ -41,6 +41,11 @@ internal static class ReconstructionStage
         // Sequential mode fits each Gemm/MatMul layer's dense output from its input in the already-pruned model (C = XᵀX_d, D = X_dᵀX_d).
         var denseModel = options.Sequential ? model.Clone() : null;
         bool written = false; // until a layer is replaced, the model is the dense one
+        // With ConsumerWeighting, the Gemm/MatMul layer reading each layer's units (through bias and element-wise activations).
+        var consumers = options.ConsumerWeighting
+            ? StructuredReconstructionStage.FindPairs(model, layers.Where(w => w.Role != PrunableWeightRole.ConvWeight).ToList(), strict: false).Pairs
+                .ToDictionary(p => p.Producer.Name, p => p.Consumer, StringComparer.Ordinal)
+            : [];
         for (int l = 0; l < layers.Count; l++)
         {
             var layer = layers[l];
@@ -77,7 +82,8 @@ internal static class ReconstructionStage
                 throw new InvalidOperationException($"Layer '{layer.Name}': calibration saw no rows of its input; the data has no rows to calibrate on.");
             var (row, pruned) = convGram is not null
                 ? ConvReconstruction.Solve(services, layer, values, convGram, kept[l], options, solver, watch)
-                : SolveLayer(services, layer, values, gram!, cross, kept[l], options, solver, watch);
+                : SolveLayer(services, layer, values, gram!, cross, kept[l], options, solver, watch,
+                    consumers.TryGetValue(layer.Name, out var consumer) ? ConsumerRowWeights(model, layer, consumer) : null);
             OnnxTensor.SetFloats(model.GetInitializer(layer.Name), pruned);
             written = true;
             var keep = new bool[pruned.Length];
@@ -113,7 +119,7 @@ internal static class ReconstructionStage
 
     /// <summary>Solves one layer (weights in the model's layout) and returns its report row and new weights (same layout).</summary>
     private static (LayerReconstruction Row, float[] Weights) SolveLayer(MLContextServices services, PrunableWeight layer, float[] values, GramMatrix gram,
-        CrossGram? cross, long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch)
+        CrossGram? cross, long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch, double[]? rowWeights)
     {
         // The solver's W is [out, in]: Gemm with transB = 1 stores it so; Gemm (transB = 0) and MatMul store [in, out].
         int outputs = (int)layer.OutputUnits;
@@ -122,6 +128,15 @@ internal static class ReconstructionStage
             throw new InvalidOperationException($"Layer '{layer.Name}': its input has {gram.Size} features, its weight {inputs} inputs.");
         bool transposed = layer.OutputAxis == 1;
         float[] w = transposed ? Transpose(values, inputs, outputs) : values;
+        // Row i's error weighted by s_i: solving for s_i·w_i (c and ‖y‖² scale by s_i, s_i²) makes row i's problem
+        // s_i²·(½‖…‖² + (λ/s_i)‖ŵ‖₁), i.e. min Σ_i s_i·½‖X_d·w_i − X·ŵ_i‖² + λ‖Ŵ‖₁ up to the common scale; then divide back.
+        float[] solved = w;
+        if (rowWeights is not null)
+        {
+            solved = new float[w.Length];
+            for (int i = 0; i < outputs; i++)
+                for (int j = 0; j < inputs; j++) solved[(long)i * inputs + j] = (float)(w[(long)i * inputs + j] * rowWeights[i]);
+        }
         int positions = gram.CalibrationRows ?? 0;
         var notes = new List<string>();
         if (gram.IsRankDeficient)
@@ -134,7 +149,7 @@ internal static class ReconstructionStage
         var target = options.Lambda is double lambda
             ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
             : SparsityTarget.PerLayer(kept, options.Refit);
-        var solution = LayerLassoSolver.Solve(gram, w, outputs, target, solver, cross);
+        var solution = LayerLassoSolver.Solve(gram, solved, outputs, target, solver, cross);
         watch.Stop();
 
         if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} input(s) all zero on the calibration data (their weights are 0).");
@@ -142,15 +157,56 @@ internal static class ReconstructionStage
         if (damped > 0) notes.Add($"{damped} row(s) refit with extra damping (singular G on the kept inputs).");
         int unconverged = solution.RowResults.Count(r => !r.Converged);
         if (unconverged > 0) notes.Add($"{unconverged} row(s) stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");
+        double error = solution.RelativeReconstructionError;
+        if (rowWeights is not null)
+        {
+            // The solution's layer error is of the weighted rows; the report's is of the layer's own output.
+            double residual = 0, output = 0;
+            var dense = new double[inputs];
+            for (int i = 0; i < outputs; i++)
+            {
+                for (int j = 0; j < inputs; j++) dense[j] = w[(long)i * inputs + j];
+                double norm = cross?.TargetSquaredNorm(dense) ?? gram.QuadraticForm(dense);
+                residual += solution.RowRelativeErrors[i] * solution.RowRelativeErrors[i] * norm;
+                output += norm;
+            }
+            error = output > 0 ? Math.Sqrt(residual / output) : 0;
+            notes.Add("Rows weighted by the squared norms of the consumer's columns (ConsumerWeighting).");
+        }
         double scale = positions > 0 ? positions : 1; // λ on Lambda's per-position scale
         double? layerLambda = solution.LayerLambda ?? (solution.RowResults.Count > 0 ? solution.RowResults.Average(r => r.Lambda) : null);
-        var row = new LayerReconstruction(layer.Name, layerLambda / scale, solution.RelativeReconstructionError,
+        var row = new LayerReconstruction(layer.Name, layerLambda / scale, error,
             solution.RowResults.Count > 0 ? solution.RowResults.Max(r => r.RelativeGap) : null,
             solution.RowResults.Sum(r => (long)r.TotalEpochs), watch.Elapsed, positions, solution.Damping,
             notes.Count == 0 ? null : string.Join(" ", notes));
-        services.Info($"Layer '{layer.Name}': kept {solution.NonZeros} of {values.Length}, relative reconstruction error {solution.RelativeReconstructionError:G4}, " +
+        services.Info($"Layer '{layer.Name}': kept {solution.NonZeros} of {values.Length}, relative reconstruction error {error:G4}, " +
             $"{row.Iterations} passes, {watch.Elapsed.TotalSeconds:F2} s.");
-        return (row, transposed ? Transpose(solution.Weights, outputs, inputs) : solution.Weights);
+        var result = solution.Weights;
+        if (rowWeights is not null)
+            for (int i = 0; i < outputs; i++)
+                for (int j = 0; j < inputs; j++) result[(long)i * inputs + j] = (float)(result[(long)i * inputs + j] / rowWeights[i]);
+        return (row, transposed ? Transpose(result, outputs, inputs) : result);
+    }
+
+    /// <summary>
+    /// s_i = ‖column i of the consumer's [out, in] weight‖², divided by its mean (so λ keeps its scale) and kept ≥ 1e-3: the
+    /// diagonal of what an error in unit i costs the consumer's pre-activation. Null when the consumer does not read exactly
+    /// this layer's units.
+    /// </summary>
+    private static double[]? ConsumerRowWeights(OnnxModel model, PrunableWeight layer, PrunableWeight consumer)
+    {
+        int units = (int)layer.OutputUnits;
+        int consumerOutputs = (int)consumer.OutputUnits;
+        if (consumer.ParameterCount != (long)units * consumerOutputs) return null;
+        var values = OnnxTensor.ToFloatArray(model.GetInitializer(consumer.Name));
+        float[] byRow = consumer.OutputAxis == 1 ? Transpose(values, units, consumerOutputs) : values;
+        var weights = new double[units];
+        for (int k = 0; k < consumerOutputs; k++)
+            for (int i = 0; i < units; i++) weights[i] += (double)byRow[(long)k * units + i] * byRow[(long)k * units + i];
+        double mean = weights.Average();
+        if (!(mean > 0)) return null;
+        for (int i = 0; i < units; i++) weights[i] = Math.Max(weights[i] / mean, 1e-3);
+        return weights;
     }
 
     private static float[] Transpose(float[] values, int rows, int columns)

@@ -49,9 +49,15 @@ internal static class StructuredReconstructionStage
     /// The producer → consumer pairs among <paramref name="producers"/>, in graph order, and the producers left dense
     /// (the last layer, whose outputs are the model's, and any whose neurons do not feed exactly one Gemm/MatMul).
     /// </summary>
-    /// <exception cref="NotSupportedException">A producer's neurons feed a Conv (group-Lasso reconstruction of Conv consumers is not built).</exception>
-    /// <exception cref="InvalidOperationException">No pair at all.</exception>
-    public static (IReadOnlyList<NeuronPair> Pairs, IReadOnlyList<SkippedLayer> Skipped) FindPairs(OnnxModel model, IReadOnlyList<PrunableWeight> producers)
+    /// <param name="model">The graph.</param>
+    /// <param name="producers">The layers whose neurons are followed.</param>
+    /// <param name="strict">
+    /// True (structured pruning): a Conv consumer and a result without pairs are errors. False (looking up consumers for
+    /// other uses): a Conv consumer is one more skipped layer, and no pair is an empty list.
+    /// </param>
+    /// <exception cref="NotSupportedException">Strict: a producer's neurons feed a Conv (group-Lasso reconstruction of Conv consumers is not built).</exception>
+    /// <exception cref="InvalidOperationException">Strict: no pair at all.</exception>
+    public static (IReadOnlyList<NeuronPair> Pairs, IReadOnlyList<SkippedLayer> Skipped) FindPairs(OnnxModel model, IReadOnlyList<PrunableWeight> producers, bool strict = true)
     {
         var all = model.GetPrunableWeights();
         var pairs = new List<NeuronPair>();
@@ -91,12 +97,14 @@ internal static class StructuredReconstructionStage
                 {
                     int index = model.Graph.Node.IndexOf(next);
                     var weight = all.FirstOrDefault(w => w.NodeIndex == index);
-                    if (next.OpType == "Conv")
+                    if (next.OpType == "Conv" && !strict)
+                        reason = $"its neurons feed Conv node '{nextName}'";
+                    else if (next.OpType == "Conv")
                         throw new NotSupportedException(
                             $"CoordinateDescent (Granularity Neuron) cannot remove the neurons of '{producer.Name}': they feed Conv node '{nextName}'" +
                             $"{(weight is null ? "" : $" (weight '{weight.Name}')")}, and group-Lasso reconstruction of Conv consumers is not supported yet. " +
                             $"Add '{producer.Name}' to {nameof(PruningOptions.ExcludedLayers)}.");
-                    if (weight is null || next.Input.Count == 0 || next.Input[0] != current)
+                    else if (weight is null || next.Input.Count == 0 || next.Input[0] != current)
                         reason = $"its neurons reach {next.OpType} node '{nextName}' other than as the input features of a weight initializer";
                     else if (next.OpType == "Gemm" && next.Attribute.Any(a => a.Name == "transA" && a.I != 0))
                         reason = $"its neurons feed Gemm node '{nextName}' with transA = 1";
@@ -127,7 +135,7 @@ internal static class StructuredReconstructionStage
             if (pair is not null) pairs.Add(pair);
             else skipped.Add(new SkippedLayer(producer.Name, reason ?? "its output passes through too many nodes before a layer"));
         }
-        if (pairs.Count == 0)
+        if (pairs.Count == 0 && strict)
             throw new InvalidOperationException(
                 "CoordinateDescent with Granularity Neuron removes neurons of a Gemm/MatMul layer whose output feeds (through bias and element-wise " +
                 $"activations) the next Gemm/MatMul layer; no layer does: {string.Join("; ", skipped.Select(s => $"'{s.Name}': {s.Reason}"))}.");

@@ -85,6 +85,57 @@ public sealed class CoordinateDescentTests
     }
 
     [TestMethod]
+    public void CoordinateDescent_CompactInputModel_PrunesLikeItsDenseForm()
+    {
+        // A compact model keeps sparse weights in Constant nodes; densifying the copy that is pruned shifts node indices.
+        var ml = new MLContext(1);
+        var (model, train, _) = Trained.Value;
+        var sparse = model.Clone();
+        var fc1 = Weights(sparse, "fc1.weight");
+        for (int i = 0; i < fc1.Length; i++) if (i % 5 != 0) fc1[i] = 0;
+        OnnxTensor.SetFloats(sparse.GetInitializer("fc1.weight"), fc1);
+        var compact = sparse.Clone();
+        Assert.IsGreaterThan(0, compact.Compact(), "the test needs a weight stored sparsely");
+
+        var fromCompact = ml.Pruning().CoordinateDescent(Options(compact, 0.5)).Fit(train).Model;
+        var fromDense = ml.Pruning().CoordinateDescent(Options(sparse, 0.5)).Fit(train).Model;
+
+        foreach (string name in new[] { "fc1.weight", "fc2.weight", "fc3.weight" })
+            CollectionAssert.AreEqual(Weights(Densified(fromDense), name), Weights(Densified(fromCompact), name), name);
+    }
+
+    [TestMethod]
+    public void CoordinateDescent_ConsumerWeighting_TakesWeightsFromUnitsTheNextLayerDoesNotRead()
+    {
+        // fc2 reads nothing from fc1's units 0-7: with consumer weighting their rows cost (almost) nothing to lose.
+        var ml = new MLContext(1);
+        var (model, train, _) = Trained.Value;
+        var deaf = model.Clone();
+        var fc2 = Weights(deaf, "fc2.weight"); // [16, 32]
+        for (int k = 0; k < 16; k++)
+            for (int i = 0; i < 8; i++) fc2[(k * 32) + i] = 0;
+        OnnxTensor.SetFloats(deaf.GetInitializer("fc2.weight"), fc2);
+
+        int KeptInDeafRows(bool weighting)
+        {
+            var pruned = ml.Pruning().CoordinateDescent(Options(deaf, 0.5, o => o.ConsumerWeighting = weighting)).Fit(train).Model;
+            var fc1 = Weights(Densified(pruned), "fc1.weight"); // [32, 8]
+            return fc1.Take(8 * 8).Count(v => v != 0);
+        }
+
+        int weighted = KeptInDeafRows(true), unweighted = KeptInDeafRows(false);
+        Assert.IsGreaterThan(16, unweighted, "without weighting the rows keep about half their weights");
+        Assert.IsLessThan(unweighted / 4, weighted);
+    }
+
+    private static OnnxModel Densified(OnnxModel model)
+    {
+        var copy = model.Clone();
+        copy.Densify();
+        return copy;
+    }
+
+    [TestMethod]
     public void CoordinateDescent_LayerScope_EachLayerKeepsExactCount()
     {
         var ml = new MLContext(1);
@@ -200,7 +251,7 @@ public sealed class CoordinateDescentTests
         var options = new CoordinateDescentPruningOptions
         {
             ModelPath = "model.onnx", OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = 0, Lambda = 0.25, Damping = 0.02,
-            MaxIterations = 77, Tolerance = 1e-5, Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
+            MaxIterations = 77, Tolerance = 1e-5, ConsumerWeighting = false, Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
             MaxConvPositionsPerRow = 500, MaxGramMegabytes = 99,
             ExcludedLayers = { "fc3.weight" }, FineTune = new FineTuneOptions { Epochs = 2 },
         };
@@ -211,6 +262,7 @@ public sealed class CoordinateDescentTests
         Assert.AreEqual(0.02, back.Damping);
         Assert.AreEqual(77, back.MaxIterations);
         Assert.AreEqual(1e-5, back.Tolerance);
+        Assert.IsFalse(back.ConsumerWeighting);
         Assert.IsFalse(back.Sequential);
         Assert.IsFalse(back.Refit);
         Assert.AreEqual(500, back.MaxConvPositionsPerRow);
