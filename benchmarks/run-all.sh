@@ -17,7 +17,7 @@
 # lasso-solver trains the dense LeNet-300-100 (10 epochs) for its fc1 weight, then runs benchmarks/peer/lasso_peer.py (scikit-learn).
 # coordinate-descent trains the same dense network, prunes it one-shot four ways per sparsity, then runs benchmarks/peer/ridge_refit.py (numpy).
 # sparse-training trains the same dense network, runs Lasso, ADMM and magnitude (+ fine-tuning) at 90 and 95 %, group Lasso / ADMM / random /
-#   L2-norm neurons, the hook-cost timing, then benchmarks/peer/torch_prune.py (~25 minutes on 2 cores, half of it the python peer and λ searches).
+#   L2-norm neurons, the hook-cost timing, then benchmarks/peer/torch_prune.py (~10-15 minutes on 2 cores; a third of it the python peer).
 # lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~40 (most of it the python peer); run the script in the background if your shell has a time limit:
 #   nohup benchmarks/run-all.sh > /tmp/benchmarks.log 2>&1 &
 set -euo pipefail
