@@ -46,6 +46,11 @@ const string Usage = """
       coordinate-descent [--dense-epochs 10] [--sparsities 0.5,0.7,0.8,0.9] [--calibration-rows 1024] [--ridge 1e-3] [--data DIR]
                      [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/ridge_refit.py]
                      LeNet-300-100 one-shot per layer: CoordinateDescent (sequential, parallel), magnitude, wanda vs a numpy magnitude + ridge refit.
+      sparse-training [--dense-epochs 10] [--fine-tune-epochs 2] [--sparsities 0.9,0.95] [--lasso-epochs 1] [--lasso-path-steps 16] [--admm-epochs 4] [--rho 0.01]
+                     [--rho-factor 1.3] [--admm-steps-per-round 100 (0: a round per epoch)] [--neuron-fraction 0.5] [--timing-repetitions 5]
+                     [--train-rows 60000 (fewer: a smoke run)] [--data DIR] [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
+                     LeNet-300-100: Lasso and ADMM + fine-tuning vs magnitude and torch.nn.utils.prune + fine-tuning and the dense model as many
+                     epochs; group Lasso neurons vs random and L2-norm neurons; seconds per epoch with the regularizer hooks.
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -79,6 +84,7 @@ try
         "resnet18" => ResNet18Benchmark.Run(arguments),
         "lasso-solver" => LassoSolverBenchmark.Run(arguments),
         "coordinate-descent" => CoordinateDescentBenchmark.Run(arguments),
+        "sparse-training" => SparseTrainingBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);

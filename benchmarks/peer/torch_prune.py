@@ -381,13 +381,15 @@ def main():
     parser.add_argument("--neuron-fraction", type=float,
                         help="with --criteria: share of the hidden units of fc1 and of fc2 to remove (default 0.5)")
     parser.add_argument("--limit-train", type=int,
-                        help="with --criteria: fine-tune on only the first N training rows (smoke runs); default all")
+                        help="fine-tune on only the first N training rows (smoke runs; with --criteria, or the default mode); default all")
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args()
     if args.criteria and (args.seeds or args.orders or args.ours or args.ours_tuned or args.check):
         parser.error("--criteria goes with none of --seeds, --orders, --ours, --ours-tuned, --check")
-    if not args.criteria and (args.limit_train, args.calibration_rows, args.neuron_fraction) != (None, None, None):
-        parser.error("--limit-train, --calibration-rows and --neuron-fraction belong to --criteria")
+    if not args.criteria and (args.calibration_rows, args.neuron_fraction) != (None, None):
+        parser.error("--calibration-rows and --neuron-fraction belong to --criteria")
+    if args.limit_train is not None and (args.seeds or args.orders):
+        parser.error("--limit-train goes with --criteria or the default mode")
     if args.criteria:
         args.calibration_rows = 1024 if args.calibration_rows is None else args.calibration_rows
         args.neuron_fraction = 0.5 if args.neuron_fraction is None else args.neuron_fraction
@@ -436,6 +438,11 @@ def main():
         result["seed_runs"] = seed_runs(dense_weights, train_x, train_y, test_x, test_y, sparsities, seeds, args.epochs)
         write_json(result, args.json)
         return
+    if args.limit_train is not None:
+        if args.limit_train < 1:
+            parser.error("--limit-train must be at least 1")
+        train_x, train_y = train_x[:args.limit_train], train_y[:args.limit_train]
+        result["train_rows"] = train_x.shape[0]
     dense = lenet(dense_weights)
     result["dense"] = {"accuracy": accuracy(dense, test_x, test_y)}
     log(f"dense: {result['dense']['accuracy']:.4f}")

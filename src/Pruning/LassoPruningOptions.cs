@@ -37,7 +37,7 @@ namespace Microsoft.ML.Pruning;
 /// }).Fit(data);
 /// Console.WriteLine(pruned.Report);   // λ path, λ used, per layer zeros by the proximal step and cut by rounding, loss per epoch
 /// </code></example>
-public sealed class LassoPruningOptions : PruningOptions
+public sealed class LassoPruningOptions : PruningOptions, ISparsityTrainingOptions
 {
     /// <summary>
     /// A fixed λ ≥ 0 instead of a target sparsity (see the remarks for its scale). Null (default) searches λ for
@@ -77,6 +77,8 @@ public sealed class LassoPruningOptions : PruningOptions
 
     /// <summary>Masks are rounded from the trained weights by magnitude (units: L1 norm), the magnitude estimator's selection.</summary>
     internal override string CriterionName => "magnitude";
+
+    string ISparsityTrainingOptions.MethodName => "Lasso";
 
     /// <summary>Whether the run penalizes whole output units (group Lasso).</summary>
     internal bool IsGroupLasso => Granularity != PruningGranularity.Unstructured;

@@ -134,6 +134,43 @@ public sealed class PruningCatalog
     public PruningEstimator Lasso(LassoPruningOptions options) => new(Context, options);
 
     /// <summary>
+    /// ADMM pruning: the in-memory ONNX model is trained on the data's labels with the term ρ/2‖W − Z + U‖² pulling its
+    /// prunable weights towards Z, their projection onto the <paramref name="sparsity"/> target (Z and U updated after every
+    /// epoch, ρ growing ×1.3 per round), then hard-pruned to Z's support: exactly that share of the weights ends zero.
+    /// </summary>
+    /// <param name="model">The model (not modified; the estimator prunes a copy).</param>
+    /// <param name="outputColumnNames">Model outputs to score into columns, as in <c>ApplyOnnxModel</c>; the first is trained against the labels.</param>
+    /// <param name="inputColumnNames">Columns fed to the model inputs of the same names.</param>
+    /// <param name="sparsity">Fraction of prunable weights set to zero, in (0, 1), one threshold over all layers.</param>
+    /// <param name="labelColumnName">The label column (key: cross-entropy; Boolean: binary; Single: squared error).</param>
+    /// <param name="epochs">Epochs of ADMM training (one round each).</param>
+    /// <param name="rho">The first round's ρ, &gt; 0.</param>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().Admm(model, ["Score"], ["Features"], sparsity: 0.9, epochs: 8).Fit(data);
+    /// Console.WriteLine(pruned.Report.Admm);   // ρ, primal and dual residuals per round, non-zeros before hard pruning
+    /// </code></example>
+    public PruningEstimator Admm(OnnxModel model, string[] outputColumnNames, string[] inputColumnNames,
+        double sparsity = 0.5, string labelColumnName = "Label", int epochs = 4, double rho = 0.03)
+        => new(Context, new AdmmPruningOptions
+        {
+            Model = model, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Sparsity = sparsity, Rho = rho, RhoMax = Math.Max(1.0, rho),
+            Training = new FineTuneOptions { Epochs = epochs, LabelColumnName = labelColumnName },
+        });
+
+    /// <summary>
+    /// ADMM pruning with every option: ρ and its schedule, round length, target (sparsity, scope, per-layer overrides, single
+    /// weights or whole neurons/channels), the ADMM training's settings, and fine-tuning with the masks fixed afterwards.
+    /// </summary>
+    /// <example><code>
+    /// var pruned = mlContext.Pruning().Admm(new AdmmPruningOptions
+    /// {
+    ///     ModelPath = "model.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"], Sparsity = 0.95,
+    ///     Training = new FineTuneOptions { Epochs = 8 }, Rho = 0.01, RhoFactor = 1.5, FineTune = new FineTuneOptions { Epochs = 2 },
+    /// }).Fit(data);
+    /// </code></example>
+    public PruningEstimator Admm(AdmmPruningOptions options) => new(Context, options);
+
+    /// <summary>
     /// Pruning with any criterion (see <see cref="PruneOptions.Criterion"/>), granularity, scope and schedule, with
     /// optional fine-tuning.
     /// </summary>

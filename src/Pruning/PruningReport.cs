@@ -12,9 +12,11 @@ namespace Microsoft.ML.Pruning;
 public sealed class PruningReport
 {
     internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null,
-        IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null, SparseTrainingReport? sparseTraining = null)
+        IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null, SparseTrainingReport? sparseTraining = null,
+        AdmmReport? admm = null)
     {
         SparseTraining = sparseTraining;
+        Admm = admm;
         Method = method;
         Reconstruction = reconstruction?.ToArray() ?? [];
         FineTuning = fineTuning?.ToArray() ?? [];
@@ -53,6 +55,12 @@ public sealed class PruningReport
     /// λ used, and per layer the zeros made by training and the weights cut by rounding. Null for other methods.
     /// </summary>
     public SparseTrainingReport? SparseTraining { get; }
+
+    /// <summary>
+    /// For ADMM pruning (<c>Admm</c>): ρ and the primal and dual residuals of every round, overall and per layer, the loss per
+    /// epoch, and per layer the non-zeros before hard pruning to Z's support. Null for other methods.
+    /// </summary>
+    public AdmmReport? Admm { get; }
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -100,6 +108,7 @@ public sealed class PruningReport
         }
         if (Reconstruction.Count > 0) AppendReconstruction(sb, c);
         if (SparseTraining is not null) sb.Append(SparseTraining);
+        if (Admm is not null) sb.Append(Admm);
         sb.Append(c, $"ONNX bytes: dense {DenseBytes:N0}, compact {CompactBytes:N0} ({(DenseBytes == 0 ? 0 : (double)CompactBytes / DenseBytes):P1}); pruned in {Elapsed.TotalSeconds:F2} s");
         return sb.ToString();
     }

@@ -30,11 +30,12 @@ internal static class EmitStage
     /// <param name="inputShapes">Input shapes the scorer uses instead of the declared ones (ML.NET's shapeDictionary); null for none.</param>
     /// <param name="reconstruction">Per-layer details of a reconstruction method, for the report; null for none.</param>
     /// <param name="sparseTraining">What sparse training (Lasso) did, for the report; null for none.</param>
+    /// <param name="admm">What ADMM pruning did, for the report; null for none.</param>
     public static PrunedModelTransformer Create(MLContextServices services, OnnxModel model, string[] outputColumns, string[] inputColumns,
         DataViewSchema fitSchema, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath, string? method = null,
         Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null,
         IReadOnlyList<TrainingResult>? fineTuning = null, IDictionary<string, int[]>? inputShapes = null, IReadOnlyList<LayerReconstruction>? reconstruction = null,
-        SparseTrainingReport? sparseTraining = null)
+        SparseTrainingReport? sparseTraining = null, AdmmReport? admm = null)
     {
         var layers = weights
             .Select(w => LayerSparsity.Compute(w.Name, w.Shape, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))))
@@ -52,6 +53,6 @@ internal static class EmitStage
         }
         watch.Stop();
         return new PrunedModelTransformer(BuildScorer, model, compactBytes,
-            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method, fineTuning, reconstruction, sparseTraining), inputModelPath);
+            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method, fineTuning, reconstruction, sparseTraining, admm), inputModelPath);
     }
 }

@@ -55,8 +55,8 @@ internal sealed class PruningPipeline
             throw new InvalidOperationException(
                 $"The Gradual schedule re-scores weights during training, and {criterion} needs {needs}; use a criterion that scores from weights alone " +
                 $"({string.Join(", ", PruningCriteria.Names.Where(n => PruningCriteria.Create(n).Needs == CriterionNeeds.None))}) or the Iterative schedule.");
-        if (GradientStage.IsNeeded(needs) || options.FineTune is not null || options is LassoPruningOptions)
-            _backend = GradientBackend.Require(options is LassoPruningOptions ? "Lasso" : GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
+        if (GradientStage.IsNeeded(needs) || options.FineTune is not null || options is ISparsityTrainingOptions)
+            _backend = GradientBackend.Require(options is ISparsityTrainingOptions sparse ? sparse.MethodName : GradientStage.IsNeeded(needs) ? criterion : nameof(PruningOptions.FineTune));
 
         CheckColumnsAgainstGraph(source);
         var prunable = source.GetPrunableWeights();
@@ -77,7 +77,7 @@ internal sealed class PruningPipeline
     }
 
     /// <summary>The model output trained against (Lasso's training, fine-tuning) or differentiated (gradient criteria).</summary>
-    private string ScoreOutput => (_options as LassoPruningOptions)?.Training.ScoreColumnName ?? _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
+    private string ScoreOutput => (_options as ISparsityTrainingOptions)?.Training.ScoreColumnName ?? _options.FineTune?.ScoreColumnName ?? _options.OutputColumnNames[0];
 
     /// <summary>
     /// Before any data is read: the engine can train the sub-graph computing the score output (every op and attribute
@@ -92,8 +92,14 @@ internal sealed class PruningPipeline
         if (!Candidates.Any(w => trainable.Contains(w.Name)))
             throw new InvalidOperationException(
                 $"Output '{score}' depends on none of the weights being pruned ({string.Join(", ", Candidates.Take(5).Select(w => w.Name))}{(Candidates.Count > 5 ? ", …" : "")}), " +
-                $"so {(_options is LassoPruningOptions ? "Lasso's regularized training" : _options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; " +
+                $"so {(_options is ISparsityTrainingOptions sparse ? $"{sparse.MethodName}'s regularized training" : _options.FineTune is not null ? "fine-tuning" : "the gradient criterion")} cannot change or score them through it; " +
                 $"choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
+        // ADMM projects all candidates together (one budget, exact counts), so it must train every one of them.
+        var untrained = _options is AdmmPruningOptions ? Candidates.Where(w => !trainable.Contains(w.Name)).Select(w => w.Name).ToList() : [];
+        if (untrained.Count > 0)
+            throw new InvalidOperationException(
+                $"Output '{score}' does not depend on {string.Join(", ", untrained.Take(5))}{(untrained.Count > 5 ? ", …" : "")}, so ADMM cannot train them towards their sparse " +
+                $"projection through it; add them to {nameof(PruningOptions.ExcludedLayers)} or choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
     }
 
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
@@ -118,7 +124,7 @@ internal sealed class PruningPipeline
         Candidates = [.. Candidates.Select(w => byName[w.Name])];
         Weights = [.. Weights.Select(w => byName[w.Name])];
         var needs = _criterion.Needs;
-        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null || _options is LassoPruningOptions;
+        bool trains = GradientStage.IsNeeded(needs) || _options.FineTune is not null || _options is ISparsityTrainingOptions;
         var inputs = CalibrationStage.IsNeeded(needs) || trains
             ? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes)
             : null;
@@ -126,14 +132,14 @@ internal sealed class PruningPipeline
         if (trains) CheckLabels(model, inputs!, data);
         var gradientTask = GradientStage.IsNeeded(needs) ? Task(data, inputs!, _options.EffectiveLabelColumn!, _options.CalibrationRows, nameof(PruningOptions.LabelColumnName)) : null;
         var fineTuneTask = _options.FineTune is { } fineTune ? FineTuneTask(model, data, inputs!, fineTune) : null;
-        var lassoTask = _options is LassoPruningOptions sparse ? FineTuneTask(model, data, inputs!, sparse.Training) : null;
+        var sparseTask = _options is ISparsityTrainingOptions sparse ? FineTuneTask(model, data, inputs!, sparse.Training) : null;
         // The dense model, before any pruning, when distillation uses it (a zero weight with labels does not).
         if (_options.FineTune?.Distillation is { } distillation && (distillation.Weight > 0 || fineTuneTask!.Data.Labels is null)) _teacher = model.Clone();
-        if (_options is LassoPruningOptions { Training.Distillation: { } lassoDistillation } && (lassoDistillation.Weight > 0 || lassoTask!.Data.Labels is null)) _teacher ??= model.Clone();
+        if (_options is ISparsityTrainingOptions { Training.Distillation: { } sparseDistillation } && (sparseDistillation.Weight > 0 || sparseTask!.Data.Labels is null)) _teacher ??= model.Clone();
 
         if (_options is LassoPruningOptions lasso)
         {
-            var outcome = SparseTrainingStage.Run(_backend!, model, Candidates, lasso, lassoTask!, RunSeed, _services, _teacher);
+            var outcome = SparseTrainingStage.Run(_backend!, model, Candidates, lasso, sparseTask!, RunSeed, _services, _teacher);
             var trained = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
             var current = trained.Select(v => (float[])v.Clone()).ToList();
             var lassoMasks = lasso.Lambda is null
@@ -146,6 +152,19 @@ internal sealed class PruningPipeline
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
                 fineTuning: _fineTuneResults, inputShapes: scorerShapes,
                 sparseTraining: new SparseTrainingReport(outcome.Regularizer, outcome.Trials, outcome.Kept, rows, outcome.TargetReached, outcome.Note));
+        }
+
+        if (_options is AdmmPruningOptions admm)
+        {
+            var outcome = AdmmStage.Run(_backend!, model, Candidates, admm, sparseTask!, RunSeed, _services, _teacher);
+            var trained = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
+            var current = trained.Select(v => (float[])v.Clone()).ToList();
+            Apply(model, current, outcome.Masks);
+            var rows = AdmmStage.Describe(Candidates, trained, outcome.Masks, admm.Granularity != PruningGranularity.Unstructured);
+            if (fineTuneTask is not null) FineTune(model, outcome.Masks, fineTuneTask, null);
+            _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
+            return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes, admm: new AdmmReport(outcome.Result, rows, outcome.Note));
         }
 
         if (_options is CoordinateDescentPruningOptions reconstruction)
@@ -239,6 +258,20 @@ internal sealed class PruningPipeline
                 int epochs = lasso.Training.Epochs;
                 return $"Lasso ({(lasso.IsGroupLasso ? $"group L1 over {_options.Granularity.ToString().ToLowerInvariant()}s" : "L1")}, proximal steps), {target}, " +
                        $"{epochs} epoch{(epochs == 1 ? "" : "s")} per λ{lassoTune}";
+            }
+            if (_options is AdmmPruningOptions admm)
+            {
+                var c = CultureInfo.InvariantCulture;
+                string rho = admm.RhoSchedule == AdmmRhoSchedule.Multiply
+                    ? $"ρ {admm.Rho.ToString("G4", c)} ×{admm.RhoFactor.ToString("G4", c)} per round up to {admm.RhoMax.ToString("G4", c)}"
+                    : $"ρ {admm.Rho.ToString("G4", c)} constant";
+                string rounds = admm.StepsPerRound is int steps ? $"a round every {steps} steps"
+                    : admm.EpochsPerRound == 1 ? "a round per epoch" : $"a round every {admm.EpochsPerRound} epochs";
+                string admmTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
+                int epochs = admm.Training.Epochs;
+                string sparsity = admm.LayerSparsity.Count > 0 ? $"{Fraction(_options.Sparsity)} {Unit} (per-layer overrides)" : $"{Fraction(_options.Sparsity)} {Unit}";
+                return $"ADMM ({rho}, {rounds}), {sparsity}, {_options.Scope.ToString().ToLowerInvariant()} scope, {epochs} epoch{(epochs == 1 ? "" : "s")}, " +
+                       $"hard-pruned to Z's support{admmTune}";
             }
             if (_options is CoordinateDescentPruningOptions cd)
             {
@@ -359,7 +392,7 @@ internal sealed class PruningPipeline
         var labels = new List<(string Column, string Option)>();
         if (GradientStage.IsNeeded(_criterion.Needs)) labels.Add((_options.EffectiveLabelColumn!, nameof(PruningOptions.LabelColumnName)));
         if (_options.FineTune is { } fineTune && FineTuneLabel(fineTune, data) is { } label) labels.Add((label, nameof(FineTuneOptions.LabelColumnName)));
-        if (_options is LassoPruningOptions lasso && FineTuneLabel(lasso.Training, data) is { } lassoLabel) labels.Add((lassoLabel, nameof(FineTuneOptions.LabelColumnName)));
+        if (_options is ISparsityTrainingOptions sparse && FineTuneLabel(sparse.Training, data) is { } sparseLabel) labels.Add((sparseLabel, nameof(FineTuneOptions.LabelColumnName)));
         var losses = labels.Select(l => (l.Column, l.Option, Loss: TrainingDataReader.LossFor(data.Schema, l.Column, l.Option))).ToList();
         string score = ScoreOutput;
         if (ModelProbe.OutputShapes(model, inputs, data, [score]) is not { } shapes) return; // no rows: the reader says so

@@ -58,11 +58,7 @@ internal static class SparseTrainingStage
         var c = CultureInfo.InvariantCulture;
         bool grouped = options.IsGroupLasso;
         string regularizer = grouped ? "GroupL1" : "L1";
-        string trainOutput = TrainingGraph.TrainableOutput(model, task.ScoreOutput, task.Loss);
-        var baseSettings = options.Training.ToFineTuneSettings(task.Loss, seed) with
-        {
-            ScoreKind = trainOutput != task.ScoreOutput ? ScoreKind.Logits : options.Training.ScoreKind,
-        };
+        var (trainOutput, baseSettings) = Settings(model, options.Training, task, seed);
         var groups = Groups(model, layers, options);
         long stepsPerTrial = (task.Data.RowCount + baseSettings.BatchSize - 1) / baseSettings.BatchSize * (long)baseSettings.Epochs;
         if (options.Lambda is double fixedLambda)
@@ -75,9 +71,7 @@ internal static class SparseTrainingStage
                 g.Lambda = options.InitialLambda ?? InitialLambda(model, layers, g, grouped, baseSettings.LearningRate, Math.Max(1, stepsPerTrial));
         }
 
-        using var training = backend.Open(model, trainOutput, services.GpuDeviceId, services.FallbackToCpu);
-        if (baseSettings.Distillation is not null)
-            training.SetTeacher(teacher ?? throw new InvalidOperationException("Distillation needs the dense model as the teacher."));
+        using var training = Open(backend, model, trainOutput, baseSettings, services, teacher);
         // A weight the trained output does not depend on cannot be regularized through it; it keeps its values.
         var trainable = training.ParameterNames.ToHashSet(StringComparer.Ordinal);
         var trials = new List<LambdaTrial>();
@@ -212,6 +206,37 @@ internal static class SparseTrainingStage
         {
             start?.Dispose();
             best?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The model output a sparsity-learning run trains (through a final Softmax/Sigmoid, that node's input: logits, whatever
+    /// ScoreKind says) and the run's settings from <paramref name="training"/>.
+    /// </summary>
+    public static (string TrainOutput, TrainingSettings Settings) Settings(OnnxModel model, FineTuneOptions training, TrainingTask task, int seed)
+    {
+        string trainOutput = TrainingGraph.TrainableOutput(model, task.ScoreOutput, task.Loss);
+        var settings = training.ToFineTuneSettings(task.Loss, seed) with
+        {
+            ScoreKind = trainOutput != task.ScoreOutput ? ScoreKind.Logits : training.ScoreKind,
+        };
+        return (trainOutput, settings);
+    }
+
+    /// <summary>Opens <paramref name="model"/> for training on the gradient backend, with the dense model as the teacher when the settings distill.</summary>
+    public static IMaskedTraining Open(IGradientBackend backend, OnnxModel model, string trainOutput, TrainingSettings settings, MLContextServices services, OnnxModel? teacher)
+    {
+        var training = backend.Open(model, trainOutput, services.GpuDeviceId, services.FallbackToCpu);
+        try
+        {
+            if (settings.Distillation is not null)
+                training.SetTeacher(teacher ?? throw new InvalidOperationException("Distillation needs the dense model as the teacher."));
+            return training;
+        }
+        catch
+        {
+            training.Dispose();
+            throw;
         }
     }
 

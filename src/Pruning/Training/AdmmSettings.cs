@@ -101,24 +101,8 @@ public sealed record AdmmSettings
     /// <param name="owner">Who asks, for the message (e.g. the estimator's name).</param>
     public void Validate(string owner)
     {
+        ValidatePenalty(owner);
         var c = CultureInfo.InvariantCulture;
-        if (!(Rho > 0) || double.IsInfinity(Rho))
-            throw new ArgumentOutOfRangeException(nameof(Rho), Rho, string.Create(c, $"{owner}: Rho must be a positive finite number; got {Rho}."));
-        if (!Enum.IsDefined(RhoSchedule))
-            throw new ArgumentOutOfRangeException(nameof(RhoSchedule), RhoSchedule, $"{owner}: RhoSchedule must be one of {string.Join(", ", Enum.GetNames<AdmmRhoSchedule>())}.");
-        if (RhoSchedule == AdmmRhoSchedule.Multiply)
-        {
-            if (!(RhoFactor >= 1) || double.IsInfinity(RhoFactor))
-                throw new ArgumentOutOfRangeException(nameof(RhoFactor), RhoFactor, string.Create(c, $"{owner}: RhoFactor must be a finite number of at least 1; got {RhoFactor}."));
-            if (!(RhoMax >= Rho) || double.IsInfinity(RhoMax))
-                throw new ArgumentOutOfRangeException(nameof(RhoMax), RhoMax, string.Create(c, $"{owner}: RhoMax must be finite and at least Rho = {Rho}; got {RhoMax}."));
-        }
-        if (StepsPerRound is int steps && steps < 1)
-            throw new ArgumentOutOfRangeException(nameof(StepsPerRound), steps, $"{owner}: StepsPerRound must be at least 1, or null for one round per epoch.");
-        if (EpochsPerRound < 1)
-            throw new ArgumentOutOfRangeException(nameof(EpochsPerRound), EpochsPerRound, $"{owner}: EpochsPerRound must be at least 1.");
-        if (StepsPerRound is not null && EpochsPerRound != 1)
-            throw new ArgumentException($"{owner}: set StepsPerRound or EpochsPerRound, not both (got {StepsPerRound} and {EpochsPerRound}).", nameof(EpochsPerRound));
         if (!Enum.IsDefined(Granularity))
             throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, $"{owner}: Granularity must be one of {string.Join(", ", Enum.GetNames<PruningGranularity>())}.");
         if (Scope is not (PruningScope.Layer or PruningScope.Global))
@@ -145,5 +129,34 @@ public sealed record AdmmSettings
             throw new ArgumentOutOfRangeException(nameof(KeptTotal), KeptTotal, $"{owner}: with Scope = Global, KeptTotal must be set, zero or more.");
         if (Scope == PruningScope.Layer && KeptTotal is not null)
             throw new ArgumentException($"{owner}: KeptTotal applies only to Scope = Global; with Scope = Layer each layer has its own Kept.", nameof(KeptTotal));
+    }
+
+    /// <summary>
+    /// Checks ρ, its schedule and the round length, the values that do not depend on the layers (an estimator checks them
+    /// when it is built, before it knows its layers); <see cref="Validate"/> checks them too.
+    /// </summary>
+    /// <param name="owner">Who asks, for the message.</param>
+    /// <exception cref="ArgumentOutOfRangeException">ρ ≤ 0, NaN or infinite; a factor below 1; RhoMax below Rho; a round length below 1.</exception>
+    /// <exception cref="ArgumentException">Both StepsPerRound and EpochsPerRound are set.</exception>
+    public void ValidatePenalty(string owner)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (!(Rho > 0) || double.IsInfinity(Rho))
+            throw new ArgumentOutOfRangeException(nameof(Rho), Rho, string.Create(c, $"{owner}: Rho must be a positive finite number; got {Rho}."));
+        if (!Enum.IsDefined(RhoSchedule))
+            throw new ArgumentOutOfRangeException(nameof(RhoSchedule), RhoSchedule, $"{owner}: RhoSchedule must be one of {string.Join(", ", Enum.GetNames<AdmmRhoSchedule>())}.");
+        if (RhoSchedule == AdmmRhoSchedule.Multiply)
+        {
+            if (!(RhoFactor >= 1) || double.IsInfinity(RhoFactor))
+                throw new ArgumentOutOfRangeException(nameof(RhoFactor), RhoFactor, string.Create(c, $"{owner}: RhoFactor must be a finite number of at least 1; got {RhoFactor}."));
+            if (!(RhoMax >= Rho) || double.IsInfinity(RhoMax))
+                throw new ArgumentOutOfRangeException(nameof(RhoMax), RhoMax, string.Create(c, $"{owner}: RhoMax must be finite and at least Rho = {Rho}; got {RhoMax}."));
+        }
+        if (StepsPerRound is int steps && steps < 1)
+            throw new ArgumentOutOfRangeException(nameof(StepsPerRound), steps, $"{owner}: StepsPerRound must be at least 1, or null for one round per epoch.");
+        if (EpochsPerRound < 1)
+            throw new ArgumentOutOfRangeException(nameof(EpochsPerRound), EpochsPerRound, $"{owner}: EpochsPerRound must be at least 1.");
+        if (StepsPerRound is not null && EpochsPerRound != 1)
+            throw new ArgumentException($"{owner}: set StepsPerRound or EpochsPerRound, not both (got {StepsPerRound} and {EpochsPerRound}).", nameof(EpochsPerRound));
     }
 }

@@ -33,6 +33,15 @@ internal interface IMaskedTraining : IDisposable
     TrainingResult Train(TrainingData data, TrainingSettings settings, TrainingHooks? hooks = null, TrainingData? validation = null,
         TrainingRegularization? regularization = null);
 
+    /// <summary>
+    /// ADMM training of the weights <paramref name="admm"/> names (ρ/2‖W − Z + U‖² on their gradients, Z and U updated each
+    /// round), with the loop's settings, teacher and validation; ends with a last round if steps were trained since the previous
+    /// one. The weights are left as trained, not pruned: <see cref="AdmmTrainingResult.Masks"/> (Z's support) hard-prunes.
+    /// A non-finite loss stops the run and restores the last good weights (it does not throw); the masks are then those of the
+    /// last completed round.
+    /// </summary>
+    AdmmTrainingResult TrainAdmm(TrainingData data, TrainingSettings settings, AdmmSettings admm, TrainingHooks? hooks = null, TrainingData? validation = null);
+
     /// <summary>A copy of the current parameters and normalization statistics, to go back to later (warm starts).</summary>
     ITrainingCheckpoint Checkpoint();
 
