@@ -22,19 +22,28 @@ internal sealed class AndersonExtrapolation
     private readonly double[][] _qs;
     private int _stored;
 
+    /// <summary>Extrapolation of a group-Lasso state's iterates.</summary>
     /// <param name="state">The problem whose iterates are extrapolated (sizes only).</param>
     /// <param name="depth">K, the passes between extrapolations.</param>
     public AndersonExtrapolation(GroupLassoState state, int depth = 5)
+        : this(state?.Beta.Length ?? throw new ArgumentNullException(nameof(state)), state.Q.Length, depth)
     {
-        ArgumentNullException.ThrowIfNull(state);
+    }
+
+    /// <summary>Extrapolation of iterates β (of <paramref name="betaLength"/> values) and their q = G·β (<paramref name="qLength"/>).</summary>
+    /// <param name="betaLength">Values of β.</param>
+    /// <param name="qLength">Values of q = G·β.</param>
+    /// <param name="depth">K, the passes between extrapolations.</param>
+    public AndersonExtrapolation(int betaLength, int qLength, int depth = 5)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 2);
         _depth = depth;
         _betas = new double[depth + 1][];
         _qs = new double[depth + 1][];
         for (int i = 0; i <= depth; i++)
         {
-            _betas[i] = new double[state.Beta.Length];
-            _qs[i] = new double[state.Q.Length];
+            _betas[i] = new double[betaLength];
+            _qs[i] = new double[qLength];
         }
     }
 
@@ -48,10 +57,21 @@ internal sealed class AndersonExtrapolation
     /// Stores the state's current iterate; after K + 1 iterates, tries the extrapolated point and moves the state to it
     /// when its objective at <paramref name="lambda"/> is lower. Returns whether it moved.
     /// </summary>
-    public bool Record(GroupLassoState state, double lambda)
+    public bool Record(GroupLassoState state, double lambda) =>
+        Record(state.Beta, state.Q, (beta, q) => Objective(state, beta, q, lambda));
+
+    /// <summary>
+    /// Stores the iterate (<paramref name="beta"/>, <paramref name="q"/>); every K + 1 iterates, tries the extrapolated point
+    /// and, when <paramref name="objective"/> is lower there, writes it into <paramref name="beta"/> and <paramref name="q"/>.
+    /// </summary>
+    /// <returns>Whether the iterate was replaced.</returns>
+    public bool Record(double[] beta, double[] q, Func<double[], double[], double> objective)
     {
-        state.Beta.CopyTo(_betas[_stored], 0);
-        state.Q.CopyTo(_qs[_stored], 0);
+        ArgumentNullException.ThrowIfNull(beta);
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(objective);
+        beta.CopyTo(_betas[_stored], 0);
+        q.CopyTo(_qs[_stored], 0);
         _stored++;
         if (_stored <= _depth)
         {
@@ -65,29 +85,25 @@ internal sealed class AndersonExtrapolation
             return false;
         }
 
-        int length = state.Beta.Length;
-        var beta = new double[length];
-        var q = new double[length];
+        var candidateBeta = new double[beta.Length];
+        var candidateQ = new double[q.Length];
         for (int i = 0; i < _depth; i++)
         {
-            TensorPrimitives.MultiplyAdd(_betas[i + 1], weights[i], beta, beta);
-            TensorPrimitives.MultiplyAdd(_qs[i + 1], weights[i], q, q);
+            TensorPrimitives.MultiplyAdd(_betas[i + 1], weights[i], candidateBeta, candidateBeta);
+            TensorPrimitives.MultiplyAdd(_qs[i + 1], weights[i], candidateQ, candidateQ);
         }
 
-        double current = Objective(state, state.Beta, state.Q, lambda);
-        double candidate = Objective(state, beta, q, lambda);
-        if (!(candidate < current))
+        if (!(objective(candidateBeta, candidateQ) < objective(beta, q)))
         {
             return false;
         }
 
-        beta.CopyTo(state.Beta, 0);
-        q.CopyTo(state.Q, 0);
+        candidateBeta.CopyTo(beta, 0);
+        candidateQ.CopyTo(q, 0);
         Accepted++;
         return true;
     }
 
-    /// <summary>c = z/Σz with (UᵀU + εI)z = 1; null when the system is degenerate.</summary>
     private double[]? Coefficients()
     {
         int k = _depth;

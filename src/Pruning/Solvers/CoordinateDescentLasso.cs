@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Pruning.Solvers;
@@ -89,6 +90,11 @@ internal static class CoordinateDescentLasso
 
         double gapTarget = (tolerance ?? options.Tolerance) * yy;
         var active = new List<int>();
+        var anderson = options.Extrapolation ? new AndersonExtrapolation(n, n) : null;
+        var previousActive = new List<int>();
+        double Objective(double[] b, double[] qb) =>
+            (0.5 * Math.Max(yy - (2 * TensorPrimitives.Dot<double>(c, b)) + TensorPrimitives.Dot<double>(b, qb), 0)) +
+            (lambda * TensorPrimitives.SumOfMagnitudes<double>(b));
         int epochs = 0;
         double gap = DualityGap(state, lambda, out double objective);
         bool converged = gap <= gapTarget;
@@ -123,10 +129,18 @@ internal static class CoordinateDescentLasso
                 }
             }
 
+            if (anderson is not null && !active.SequenceEqual(previousActive))
+            {
+                anderson.Reset(); // a new working set: the stored iterates moved other coordinates
+                previousActive.Clear();
+                previousActive.AddRange(active);
+            }
+
             while (epochs < options.MaxEpochs)
             {
                 double moved = Pass(state, screened, active, lambda);
                 epochs++;
+                anderson?.Record(beta, q, Objective);
                 gap = DualityGap(state, lambda, out objective);
                 if (gap <= gapTarget)
                 {
@@ -137,6 +151,8 @@ internal static class CoordinateDescentLasso
                 if (options.Screening && lambda > 0 && Screen(state, screened, lambda, gap) > 0)
                 {
                     active.RemoveAll(j => screened[j]);
+                    anderson?.Reset(); // earlier iterates have the screened coordinates non-zero
+                    previousActive.Clear();
                 }
 
                 if (moved <= gapTarget)

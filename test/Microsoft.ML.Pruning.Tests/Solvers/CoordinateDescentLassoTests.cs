@@ -10,6 +10,41 @@ public sealed class CoordinateDescentLassoTests
     private static readonly LassoSolverOptions Tight = new() { Tolerance = 1e-12 };
 
     [TestMethod]
+    public void Solve_ExtrapolationOnCorrelatedInputs_ReachesTheSameSolutionInFewerPasses()
+    {
+        // Activations with a large shared component: plain coordinate descent creeps along it.
+        const int rows = 400, inputs = 60;
+        var random = new Random(3);
+        var x = new float[rows * inputs];
+        for (int r = 0; r < rows; r++)
+        {
+            double shared = random.NextDouble() * 4;
+            for (int j = 0; j < inputs; j++) x[(r * inputs) + j] = (float)(shared + (0.3 * random.NextDouble()));
+        }
+
+        var gram = GramMatrix.FromCalibrationRows(x, rows, inputs);
+        var w = new float[inputs];
+        for (int j = 0; j < inputs; j++) w[j] = (float)((random.NextDouble() * 2) - 1);
+        double lambda = 0.05 * LassoRowState.ForWeights(gram, w).LambdaMax();
+
+        LassoRowResult Solve(bool extrapolation, out double[] beta)
+        {
+            var state = LassoRowState.ForWeights(gram, w);
+            var result = CoordinateDescentLasso.Solve(state, lambda, new LassoSolverOptions { Tolerance = 1e-10, MaxEpochs = 200_000, Extrapolation = extrapolation });
+            beta = state.Beta;
+            return result;
+        }
+
+        var plain = Solve(false, out double[] plainBeta);
+        var extrapolated = Solve(true, out double[] extrapolatedBeta);
+
+        Assert.IsTrue(plain.Converged && extrapolated.Converged);
+        Assert.AreEqual(plain.Objective, extrapolated.Objective, 1e-8 * plain.Objective);
+        for (int j = 0; j < inputs; j++) Assert.AreEqual(plainBeta[j], extrapolatedBeta[j], 1e-3 * (1 + Math.Abs(plainBeta[j])), $"input {j}");
+        Assert.IsLessThan(plain.Epochs / 2, extrapolated.Epochs, $"plain {plain.Epochs} passes, extrapolated {extrapolated.Epochs}");
+    }
+
+    [TestMethod]
     public void Solve_DiagonalGram_EqualsSoftThresholding()
     {
         double[] diagonal = [4, 1, 0.25, 9, 2];
