@@ -93,6 +93,14 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     public bool Sequential { get; set; } = true;
 
     /// <summary>
+    /// An INT64 model input [batch, sequence] whose 0 marks padding (default "attention_mask", what BERT exports
+    /// call it); when the model has it, padded token positions are left out of every Gemm/MatMul layer's calibration
+    /// inputs X of shape [batch, sequence, features]: their activations are never read by the model's outputs that
+    /// matter, and fitting them would cost weights. Null or an input the model lacks: every position counts.
+    /// </summary>
+    public string? PaddingMaskInput { get; set; } = "attention_mask";
+
+    /// <summary>
     /// Weigh each output unit's reconstruction error by how much the next layer reads it (default true): for a
     /// Gemm/MatMul layer whose units feed one Gemm/MatMul consumer (through a bias and element-wise activations), row i's
     /// squared error counts s_i = ‖column i of the consumer's weight‖² (divided by the mean), the diagonal of what the
@@ -149,6 +157,8 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
             throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"{nameof(Tolerance)} must be a finite value > 0; got {Tolerance}.");
         if (MaxConvPositionsPerRow < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxConvPositionsPerRow), MaxConvPositionsPerRow, $"{nameof(MaxConvPositionsPerRow)} must be at least 1; got {MaxConvPositionsPerRow}.");
+        if (PaddingMaskInput is { Length: 0 })
+            throw new ArgumentOutOfRangeException(nameof(PaddingMaskInput), PaddingMaskInput, $"{nameof(PaddingMaskInput)} is the name of a model input, or null for none; got an empty name.");
         if (MaxGramMegabytes < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxGramMegabytes), MaxGramMegabytes, $"{nameof(MaxGramMegabytes)} must be at least 1; got {MaxGramMegabytes}.");
         if (Schedule != PruningSchedule.OneShot)

@@ -43,8 +43,12 @@ internal static class CalibrationStage
     /// With <paramref name="gram"/>: the dense model, same graph with other weights, run on the same rows, so each Gemm/MatMul
     /// layer also gets C = XᵀX_d and D = X_dᵀX_d of its input X_d there (sequential reconstruction fits the dense output).
     /// </param>
+    /// <param name="paddingMaskInput">
+    /// With <paramref name="gram"/>: an INT64 model input [batch, sequence] whose 0 marks padding (a BERT export's
+    /// attention_mask); token positions it marks are left out of a Gemm/MatMul layer's X when X is [batch, sequence, features].
+    /// </param>
     public static Result Run(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CriterionNeeds needs, ModelInputBatches batches, IDataView data, int rows,
-        bool gram = false, ConvPositionSampler? convPositions = null, OnnxModel? reference = null)
+        bool gram = false, ConvPositionSampler? convPositions = null, OnnxModel? reference = null, string? paddingMaskInput = null)
     {
         if (reference is not null && !gram) throw new ArgumentException("A reference model is only used with gram: true.", nameof(reference));
         bool IsConv(PrunableWeight w) => w.Role == PrunableWeightRole.ConvWeight;
@@ -73,6 +77,10 @@ internal static class CalibrationStage
                 using var outputs = fetched.Length == 0 ? null : ModelProbe.Run(inference, run, inputNames, inputs, fetched, batches.Columns, batch);
                 using var referenceOutputs = referenceInference?.Run(run, inputNames, inputs, fetched);
                 var byName = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
+                bool[]? padding = null; // true: a real token (kept in X)
+                if (gram && paddingMaskInput is not null && Array.IndexOf(inputNames, paddingMaskInput) is int maskAt and >= 0
+                    && batch.Values[maskAt] is long[] mask && batch.Shapes[maskAt].Length == 2 && mask.Any(v => v == 0))
+                    padding = Array.ConvertAll(mask, v => v != 0);
                 for (int i = 0; i < inputNames.Length; i++)
                     if (batch.Values[i] is float[] floats) byName[inputNames[i]] = (floats, batch.Shapes[i]);
                 foreach (var plan in plans)
@@ -81,10 +89,16 @@ internal static class CalibrationStage
                     {
                         var (x, shape) = Tensor(plan.InputTensor, byName, outputs, fetched);
                         int axis = LayerTensors.InputAxis(model, plan.Weight, shape.Length);
+                        bool[]? tokens = padding is not null && shape.Length == 3 && axis == 2 && shape[0] * shape[1] == padding.Length ? padding : null;
                         if (referenceOutputs is not null && Array.IndexOf(fetched, plan.InputTensor) is int at and >= 0)
-                            plan.Gram.Add(x, referenceOutputs[at].GetTensorDataAsSpan<float>(), shape, axis, plan.InputTensor, seen);
+                        {
+                            float[] dense = referenceOutputs[at].GetTensorDataAsSpan<float>().ToArray();
+                            plan.Gram.Add(Tokens(x, shape, tokens, out var kept), Tokens(dense, shape, tokens, out _), kept, tokens is null ? axis : 1, plan.InputTensor, seen);
+                        }
                         else
-                            plan.Gram.Add(x, shape, axis, plan.InputTensor, seen);
+                        {
+                            plan.Gram.Add(Tokens(x, shape, tokens, out var kept), kept, tokens is null ? axis : 1, plan.InputTensor, seen);
+                        }
                     }
                     if (plan.ConvGram is not null)
                     {
@@ -122,6 +136,31 @@ internal static class CalibrationStage
             : plans.Where(p => p.Gram is not null).Select(p => (p.Weight.Name, Matrix: p.Gram!.BuildCross())).Where(g => g.Matrix is not null)
                 .ToDictionary(g => g.Name, g => g.Matrix!, StringComparer.Ordinal);
         return new Result(plans.ToDictionary(p => p.Weight.Name, p => p.Accumulator.Build(), StringComparer.Ordinal), seen, grams, convGrams, cross);
+    }
+
+    /// <summary>
+    /// The rows of a [batch, sequence, features] tensor at real tokens (<paramref name="tokens"/> true), as [kept, features];
+    /// the tensor itself when there is no mask.
+    /// </summary>
+    private static float[] Tokens(float[] x, long[] shape, bool[]? tokens, out long[] keptShape)
+    {
+        if (tokens is null)
+        {
+            keptShape = shape;
+            return x;
+        }
+        int features = (int)shape[2];
+        int kept = tokens.Count(t => t);
+        var result = new float[(long)kept * features];
+        int to = 0;
+        for (int position = 0; position < tokens.Length; position++)
+        {
+            if (!tokens[position]) continue;
+            Array.Copy(x, (long)position * features, result, (long)to * features, features);
+            to++;
+        }
+        keptShape = [kept, features];
+        return result;
     }
 
     /// <summary>A copy of <paramref name="model"/> that also outputs <paramref name="tensors"/> (FLOAT).</summary>

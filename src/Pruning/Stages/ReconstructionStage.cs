@@ -62,7 +62,7 @@ internal static class ReconstructionStage
             if (options.Sequential)
             {
                 var calibration = CalibrationStage.Run(model, [layer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, patches,
-                    reference: written ? denseModel : null);
+                    reference: written ? denseModel : null, paddingMaskInput: options.PaddingMaskInput);
                 rowsRead(calibration.Rows);
                 gram = calibration.Grams!.GetValueOrDefault(layer.Name);
                 convGram = calibration.ConvGrams!.GetValueOrDefault(layer.Name);
@@ -72,7 +72,7 @@ internal static class ReconstructionStage
             {
                 if (dense is null)
                 {
-                    dense = CalibrationStage.Run(model, layers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, patches);
+                    dense = CalibrationStage.Run(model, layers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, patches, paddingMaskInput: options.PaddingMaskInput);
                     rowsRead(dense.Rows);
                 }
                 gram = dense.Grams!.GetValueOrDefault(layer.Name);

@@ -167,7 +167,7 @@ internal static class StructuredReconstructionStage
             GramMatrix? gram;
             if (options.Sequential)
             {
-                var calibration = CalibrationStage.Run(model, [consumer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
+                var calibration = CalibrationStage.Run(model, [consumer], CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, paddingMaskInput: options.PaddingMaskInput);
                 rowsRead(calibration.Rows);
                 gram = calibration.Grams!.GetValueOrDefault(consumer.Name);
             }
@@ -176,7 +176,7 @@ internal static class StructuredReconstructionStage
                 if (dense is null)
                 {
                     var consumers = pairs.Select(q => q.Consumer).DistinctBy(w => w.Name).ToList();
-                    var calibration = CalibrationStage.Run(model, consumers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true);
+                    var calibration = CalibrationStage.Run(model, consumers, CriterionNeeds.None, batches, data, options.CalibrationRows, gram: true, paddingMaskInput: options.PaddingMaskInput);
                     rowsRead(calibration.Rows);
                     dense = calibration.Grams!;
                 }

@@ -128,6 +128,42 @@ public sealed class CoordinateDescentTests
         Assert.IsLessThan(unweighted / 4, weighted);
     }
 
+    [TestMethod]
+    [DataRow("attention_mask")]
+    [DataRow(null)]
+    public void CoordinateDescent_PaddingMaskInput_LeavesPaddedTokensOutOfX(string? paddingMask)
+    {
+        // Token rows of 2 to 6 ids, padded per batch with id 0 (whose embedding is not zero) and mask 0; the MatMul reads
+        // the unmasked embeddings, the mask applies after it.
+        var ml = new MLContext(1);
+        var rows = Tests.Data.DataRows.Tokens(count: 40);
+        var model = Tests.Data.InputModels.Build(
+            [
+                Engine.TestGraphs.Node("Gather", ["Embedding", "input_ids"], ["E"], "embed"),
+                Engine.TestGraphs.Node("MatMul", ["E", "W"], ["Z3"], "proj"),
+                Engine.TestGraphs.Node("Cast", ["attention_mask"], ["Mf"], "mask_cast", Engine.TestGraphs.Attr("to", (long)Engine.TestGraphs.Float)),
+                Engine.TestGraphs.Node("Unsqueeze", ["Mf", "Axis2"], ["M3"], "mask_unsqueeze"),
+                Engine.TestGraphs.Node("Mul", ["Z3", "M3"], ["Zm"], "mask_mul"),
+                Engine.TestGraphs.Node("ReduceMean", ["Zm"], ["Z"], "pool", Engine.TestGraphs.Attr("axes", new long[] { 1 }), Engine.TestGraphs.Attr("keepdims", 0L)),
+                Engine.TestGraphs.Node("Softmax", ["Z"], ["Score"], "softmax", Engine.TestGraphs.Attr("axis", 1L)),
+            ],
+            [Engine.TestGraphs.Floats("Embedding", [20, 6], 9), Engine.TestGraphs.Floats("W", [6, 3], 10), OnnxTensor.FromInt64s("Axis2", [2], [1])],
+            [Tests.Data.InputModels.Declared("input_ids", Engine.TestGraphs.Int64, "batch", "sequence"),
+             Tests.Data.InputModels.Declared("attention_mask", Engine.TestGraphs.Int64, "batch", "sequence")],
+            [Tests.Data.InputModels.Declared("Score", Engine.TestGraphs.Float, "batch", 3)]);
+
+        var report = ml.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
+        {
+            Model = model, OutputColumnNames = ["Score"], InputColumnNames = ["input_ids", "attention_mask"], Sparsity = 0.5,
+            CalibrationRows = rows.Length, PaddingMaskInput = paddingMask,
+        }).Fit(Tests.Data.DataRows.TokenView(ml, rows)).Report;
+
+        long tokens = rows.Sum(r => (long)r.InputIds.Length);
+        long padded = rows.Chunk(256).Sum(batch => (long)batch.Length * batch.Max(r => r.InputIds.Length)); // one calibration batch
+        Assert.IsLessThan(padded, tokens, "the rows must need padding");
+        Assert.AreEqual(paddingMask is null ? padded : tokens, report.Reconstruction.Single().CalibrationPositions);
+    }
+
     private static OnnxModel Densified(OnnxModel model)
     {
         var copy = model.Clone();
