@@ -139,13 +139,7 @@ internal static class ReconstructionStage
         }
         int positions = gram.CalibrationRows ?? 0;
         var notes = new List<string>();
-        if (gram.IsRankDeficient)
-        {
-            double damping = options.Damping > 0 ? options.Damping : solver.RankDeficientDamping;
-            string message = $"{positions} calibration positions for {inputs} inputs: G = XᵀX is singular; solving with relative damping {damping.ToString("G3", CultureInfo.InvariantCulture)}.";
-            services.Warning($"Layer '{layer.Name}': {message}");
-            notes.Add(message);
-        }
+        if (RankDeficiency(services, layer.Name, gram, inputs, options, solver) is { } rankNote) notes.Add(rankNote);
         var target = options.Lambda is double lambda
             ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
             : SparsityTarget.PerLayer(kept, options.Refit);
@@ -209,7 +203,21 @@ internal static class ReconstructionStage
         return weights;
     }
 
-    private static float[] Transpose(float[] values, int rows, int columns)
+    /// <summary>
+    /// When G is singular (fewer calibration positions than inputs): warns naming the layer and returns the report's note
+    /// (the damping the solver will use); null otherwise.
+    /// </summary>
+    internal static string? RankDeficiency(MLContextServices services, string layer, GramMatrix gram, int inputs, CoordinateDescentPruningOptions options, LassoSolverOptions solver)
+    {
+        if (!gram.IsRankDeficient) return null;
+        double damping = options.Damping > 0 ? options.Damping : solver.RankDeficientDamping;
+        string message = $"{gram.CalibrationRows ?? 0} calibration positions for {inputs} inputs: G = XᵀX is singular; solving with relative damping {damping.ToString("G3", CultureInfo.InvariantCulture)}.";
+        services.Warning($"Layer '{layer}': {message}");
+        return message;
+    }
+
+    /// <summary>[rows, columns] row-major to [columns, rows].</summary>
+    internal static float[] Transpose(float[] values, int rows, int columns)
     {
         var result = new float[values.Length];
         for (int r = 0; r < rows; r++)

@@ -191,16 +191,10 @@ internal static class StructuredReconstructionStage
             int outputs = (int)consumer.OutputUnits;
             var values = OnnxTensor.ToFloatArray(model.GetInitializer(consumer.Name));
             bool transposed = consumer.OutputAxis == 1;
-            float[] w = transposed ? Transpose(values, neurons, outputs) : values;
+            float[] w = transposed ? ReconstructionStage.Transpose(values, neurons, outputs) : values;
             int positions = gram.CalibrationRows ?? 0;
             var notes = new List<string>();
-            if (gram.IsRankDeficient)
-            {
-                double damping = options.Damping > 0 ? options.Damping : solver.RankDeficientDamping;
-                string message = $"{positions} calibration positions for {neurons} inputs: G = XᵀX is singular; solving with relative damping {damping.ToString("G3", CultureInfo.InvariantCulture)}.";
-                services.Warning($"Layer '{consumer.Name}': {message}");
-                notes.Add(message);
-            }
+            if (ReconstructionStage.RankDeficiency(services, consumer.Name, gram, neurons, options, solver) is { } rankNote) notes.Add(rankNote);
             var target = options.Lambda is double lambda
                 ? GroupSparsityTarget.FixedLambda(lambda * positions, options.Refit)
                 : GroupSparsityTarget.Keep(keptCounts[p], options.Refit);
@@ -224,7 +218,7 @@ internal static class StructuredReconstructionStage
             }
             watch.Stop();
 
-            OnnxTensor.SetFloats(model.GetInitializer(consumer.Name), transposed ? Transpose(solution.Weights, outputs, neurons) : solution.Weights);
+            OnnxTensor.SetFloats(model.GetInitializer(consumer.Name), transposed ? ReconstructionStage.Transpose(solution.Weights, outputs, neurons) : solution.Weights);
             RemoveNeurons(model, producer, biases, solution.KeptGroups);
             var producerKeep = Keep(producer);
             for (int i = 0; i < producerKeep.Length; i++)
@@ -407,13 +401,4 @@ internal static class StructuredReconstructionStage
     /// <summary>The input feature of a consumer's flattened weight index.</summary>
     private static int InputOf(PrunableWeight weight, int index, int inputs) =>
         weight.OutputAxis == 0 ? index % inputs : index / (int)weight.OutputUnits;
-
-    private static float[] Transpose(float[] values, int rows, int columns)
-    {
-        var result = new float[values.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                result[(long)c * rows + r] = values[(long)r * columns + c];
-        return result;
-    }
 }
