@@ -46,6 +46,15 @@ const string Usage = """
       coordinate-descent [--dense-epochs 10] [--sparsities 0.5,0.7,0.8,0.9] [--calibration-rows 1024] [--ridge 1e-3] [--data DIR]
                      [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/ridge_refit.py]
                      LeNet-300-100 one-shot per layer: CoordinateDescent (sequential, parallel), magnitude, wanda vs a numpy magnitude + ridge refit.
+      coordinate-descent-lenet5 [--sparsities 0.7] [--calibration-rows 1024] [--max-conv-positions 64] [--dense-epochs 10] [--seed 1]
+                     [--data DIR] [--cache DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/real_models.py]
+                     lenet5's PyTorch-exported LeNet-5 one-shot per layer: CoordinateDescent (sequential, parallel) vs magnitude.
+      coordinate-descent-minilm [--sparsity 0.5] [--calibration-lines 512] [--held-out-lines 500] [--max-tokens 64] [--layers 36]
+                     [--modes sequential,parallel] [--feed padded|by-length] [--max-iterations 10000] [--tolerance 1e-6] [--seed 1] [--text DIR]
+                     all-MiniLM-L6-v2's MatMul weights one-shot: CoordinateDescent vs magnitude, cosine to the dense embeddings on held-out lines.
+      Smoke runs (< 2 minutes each; not measurements):
+        coordinate-descent-lenet5 --dense-epochs 1 --calibration-rows 512 --cache /tmp/cd-smoke
+        coordinate-descent-minilm --calibration-lines 64 --held-out-lines 32 --layers 2 --modes sequential
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -79,6 +88,8 @@ try
         "resnet18" => ResNet18Benchmark.Run(arguments),
         "lasso-solver" => LassoSolverBenchmark.Run(arguments),
         "coordinate-descent" => CoordinateDescentBenchmark.Run(arguments),
+        "coordinate-descent-lenet5" => CoordinateDescentLeNet5Benchmark.Run(arguments),
+        "coordinate-descent-minilm" => CoordinateDescentMiniLmBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);
