@@ -110,7 +110,7 @@ internal static class CoordinateDescentLeNet5Benchmark
                 var result = Ours(method, s);
                 text.AppendLine($"{title} at {s * 100:0.##} % (`PruningReport.Reconstruction`; {Format.Percent(result.Zeros)} of the pruned weights zero; " +
                     "error ‖X(W − Ŵ)ᵀ‖/‖XWᵀ‖ on the calibration inputs the layer was solved with; positions: rows of X, one per image for Gemm, " +
-                    "sampled patches for Conv):");
+                    $"sampled patches for Conv; time: {(method == "cd-sequential" ? "the layer's calibration pass + solve" : "solve, the first layer's with the one calibration pass of all layers")}):");
                 text.AppendLine();
                 text.AppendLine(ReconstructionTable.Of(result.Reconstruction));
                 text.AppendLine();

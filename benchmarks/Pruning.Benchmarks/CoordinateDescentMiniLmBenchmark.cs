@@ -225,7 +225,8 @@ internal static class CoordinateDescentMiniLmBenchmark
             double layerSeconds = r.Reconstruction.Sum(l => l.Elapsed.TotalSeconds);
             text.AppendLine($"{r.Method}, per layer (`PruningReport.Reconstruction`: λ per calibration position, relative error ‖X(W − Ŵ)ᵀ‖/‖XWᵀ‖ on the " +
                 $"inputs it was solved with, largest relative duality gap over the rows, coordinate passes over all rows and the λ search, positions = " +
-                $"rows of X (tokens), time = {(r.Method == "cd sequential" ? "the layer's calibration pass + solve" : "solve")}; the layers' times add up " +
+                $"rows of X (tokens), time = {(r.Method == "cd sequential" ? "the layer's calibration pass + solve" : "solve; the first layer's includes the one calibration pass of all layers")}; " +
+                $"the layers' times add up " +
                 $"to {Format.Seconds(layerSeconds)} of {Format.Seconds(r.PruneSeconds)}):");
             text.AppendLine();
             text.AppendLine(ReconstructionTable.Of(r.Reconstruction, name => labels.TryGetValue(name, out string? label) ? label : name));

@@ -52,7 +52,7 @@ const string Usage = """
       coordinate-descent-minilm [--sparsity 0.5] [--calibration-lines 512] [--held-out-lines 500] [--max-tokens 64] [--layers 36]
                      [--modes sequential,parallel] [--feed padded|by-length] [--max-iterations 10000] [--tolerance 1e-6] [--seed 1] [--text DIR]
                      all-MiniLM-L6-v2's MatMul weights one-shot: CoordinateDescent vs magnitude, cosine to the dense embeddings on held-out lines.
-      Smoke runs (< 2 minutes each; not measurements):
+      Smoke runs (< 2 minutes each, the first lenet5 one + ~40 s of PyTorch training; not measurements):
         coordinate-descent-lenet5 --dense-epochs 1 --calibration-rows 512 --cache /tmp/cd-smoke
         coordinate-descent-minilm --calibration-lines 64 --held-out-lines 32 --layers 2 --modes sequential
 
