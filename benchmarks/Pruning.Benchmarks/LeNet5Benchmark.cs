@@ -37,10 +37,7 @@ internal static class LeNet5Benchmark
         int threads = TorchSharp.torch.get_num_threads();
 
         // 1. The dense model: trained and exported by PyTorch (cached).
-        var export = RealModels.Ensure(Model, denseEpochs, seed, python, peer, cache, data, threads);
-        var dense = OnnxModel.Load(export.OnnxPath);
-        var test = RealModels.Read(data, "t10k");
-        double denseAccuracy = RealModels.Accuracy(dense.ToBytes(), test, threads);
+        var (export, dense, test, denseAccuracy) = RealModels.LoadDense(Model, denseEpochs, seed, python, peer, cache, data, threads);
         Format.Progress($"Dense LeNet-5 ({export.Epochs} epochs in PyTorch): {denseAccuracy:P2} (ONNX Runtime), {export.Accuracy:P2} (PyTorch).");
 
         // 2. Ours: the Features column (784 floats) feeds the model's Features input [N, 1, 28, 28].

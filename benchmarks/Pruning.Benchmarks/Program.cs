@@ -51,6 +51,15 @@ const string Usage = """
                      [--train-rows 60000 (fewer: a smoke run)] [--data DIR] [--output DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/torch_prune.py]
                      LeNet-300-100: Lasso and ADMM + fine-tuning vs magnitude and torch.nn.utils.prune + fine-tuning and the dense model as many
                      epochs; group Lasso neurons vs random and L2-norm neurons; seconds per epoch with the regularizer hooks.
+      coordinate-descent-lenet5 [--sparsities 0.7] [--calibration-rows 1024] [--max-conv-positions 64] [--dense-epochs 10] [--seed 1]
+                     [--data DIR] [--cache DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/real_models.py]
+                     lenet5's PyTorch-exported LeNet-5 one-shot per layer: CoordinateDescent (sequential, parallel) vs magnitude.
+      coordinate-descent-minilm [--sparsity 0.5] [--calibration-lines 512] [--held-out-lines 500] [--max-tokens 64] [--layers 36]
+                     [--modes sequential,parallel] [--feed padded|by-length] [--max-iterations 10000] [--tolerance 1e-4] [--seed 1] [--text DIR]
+                     all-MiniLM-L6-v2's MatMul weights one-shot: CoordinateDescent vs magnitude, cosine to the dense embeddings on held-out lines.
+      Smoke runs (< 2 minutes each, the first lenet5 one + ~40 s of PyTorch training; not measurements):
+        coordinate-descent-lenet5 --dense-epochs 1 --calibration-rows 512 --cache /tmp/cd-smoke
+        coordinate-descent-minilm --calibration-lines 64 --held-out-lines 32 --layers 2 --modes sequential
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -85,6 +94,8 @@ try
         "lasso-solver" => LassoSolverBenchmark.Run(arguments),
         "coordinate-descent" => CoordinateDescentBenchmark.Run(arguments),
         "sparse-training" => SparseTrainingBenchmark.Run(arguments),
+        "coordinate-descent-lenet5" => CoordinateDescentLeNet5Benchmark.Run(arguments),
+        "coordinate-descent-minilm" => CoordinateDescentMiniLmBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);

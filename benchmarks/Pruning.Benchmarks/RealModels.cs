@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Samples;
 
 namespace Microsoft.ML.Pruning.Benchmarks;
@@ -92,6 +93,21 @@ internal static class RealModels
             "--threads", Invariant(threads),
         ], jsonPath);
         return FromJson(trained.RootElement);
+    }
+
+    /// <summary>A trained export loaded for pruning: the model, the test split and its test accuracy scored by ONNX Runtime.</summary>
+    public sealed record Dense(Export Export, OnnxModel Model, Images Test, double Accuracy);
+
+    /// <summary>
+    /// The cached export of <paramref name="model"/> (made if missing, see <see cref="Ensure"/>), loaded, with the test split of
+    /// <paramref name="data"/> and the model's accuracy on it: the dense starting point of lenet5 and coordinate-descent-lenet5.
+    /// </summary>
+    public static Dense LoadDense(string model, int epochs, int seed, string python, string script, string cache, string data, int threads)
+    {
+        var export = Ensure(model, epochs, seed, python, script, cache, data, threads);
+        var dense = OnnxModel.Load(export.OnnxPath);
+        var test = Read(data, "t10k");
+        return new Dense(export, dense, test, Accuracy(dense.ToBytes(), test, threads));
     }
 
     /// <summary>Test accuracy of an ONNX model with <see cref="Input"/> [N,1,28,28] and <see cref="Output"/> logits, scored by ONNX Runtime.</summary>
