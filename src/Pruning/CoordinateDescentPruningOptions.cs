@@ -101,6 +101,13 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     public string? PaddingMaskInput { get; set; } = "attention_mask";
 
     /// <summary>
+    /// Refit a Gemm/MatMul layer's bias with its weights (default true): when the layer has a bias (Gemm's C, or an Add of
+    /// one value per output right after it), the weights are chosen on the centred calibration inputs and the bias takes the
+    /// mean of what they no longer carry, b̂ = b + (mean dense input·w − mean input·ŵ), as the structured mode does.
+    /// </summary>
+    public bool FreeIntercept { get; set; } = true;
+
+    /// <summary>
     /// Weigh each output unit's reconstruction error by how much the next layer reads it (default true): for a
     /// Gemm/MatMul layer whose units feed one Gemm/MatMul consumer (through a bias and element-wise activations), row i's
     /// squared error counts s_i = ‖column i of the consumer's weight‖² (divided by the mean), the diagonal of what the

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Numerics.Tensors;
 
@@ -15,10 +16,13 @@ internal sealed class CrossGram
     private readonly double[] _cross;
     private readonly double[] _dense;
 
-    /// <summary>Wraps C (n × n, row-major, C[i, j] = Σ x_i·x_d,j) and D (n × n, symmetric); the arrays are taken, not copied.</summary>
+    /// <summary>
+    /// Wraps C (n × n, row-major, C[i, j] = Σ x_i·x_d,j) and D (n × n, symmetric), with the dense input's column sums
+    /// 1ᵀX_d when known; the arrays are taken, not copied.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Sizes that are not n × n.</exception>
     /// <exception cref="InvalidDataException">A NaN or infinite value.</exception>
-    public CrossGram(double[] cross, double[] dense, int size)
+    public CrossGram(double[] cross, double[] dense, int size, double[]? denseColumnSums = null)
     {
         ArgumentNullException.ThrowIfNull(cross);
         ArgumentNullException.ThrowIfNull(dense);
@@ -37,6 +41,35 @@ internal sealed class CrossGram
         _cross = cross;
         _dense = dense;
         Size = size;
+        DenseColumnSums = denseColumnSums;
+    }
+
+    /// <summary>1ᵀX_d, the dense input's column sums, when the accumulation kept them.</summary>
+    public IReadOnlyList<double>? DenseColumnSums { get; }
+
+    /// <summary>
+    /// The cross terms of the centred inputs (a free intercept): C − s·s_dᵀ/r and D − s_d·s_dᵀ/r, with s = 1ᵀX the pruned
+    /// input's column sums and r the rows.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No dense column sums.</exception>
+    public CrossGram Centered(IReadOnlyList<double> columnSums, long rows)
+    {
+        ArgumentNullException.ThrowIfNull(columnSums);
+        if (DenseColumnSums is not { } dense || rows < 1 || columnSums.Count != Size)
+            throw new InvalidOperationException("Centring the cross terms needs both inputs' column sums and the row count.");
+        int n = Size;
+        var cross = new double[(long)n * n];
+        var denseGram = new double[(long)n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                cross[((long)i * n) + j] = _cross[((long)i * n) + j] - (columnSums[i] * dense[j] / rows);
+                denseGram[((long)i * n) + j] = _dense[((long)i * n) + j] - (dense[i] * dense[j] / rows);
+            }
+        }
+
+        return new CrossGram(cross, denseGram, n, [.. dense]);
     }
 
     /// <summary>n, the layer's inputs.</summary>

@@ -18,6 +18,7 @@ internal sealed class GramAccumulator
     private readonly string _layer;
     private double[]? _gram;
     private double[]? _sums;
+    private double[]? _referenceSums;
     private double[] _columns = [];
     private double[] _referenceColumns = [];
     private double[]? _cross;
@@ -80,6 +81,8 @@ internal sealed class GramAccumulator
             _cross ??= new double[(long)features * features];
             _dense ??= new double[(long)features * features];
             double[] referenceColumns = ToColumns(reference, outer, features, inner, ref _referenceColumns);
+            _referenceSums ??= new double[features];
+            for (int f = 0; f < features; f++) _referenceSums[f] += TensorPrimitives.Sum<double>(referenceColumns.AsSpan(f * (int)positions, (int)positions));
             AddProducts(_cross, columns, referenceColumns, features, (int)positions, symmetric: false);
             AddProducts(_dense, referenceColumns, referenceColumns, features, (int)positions, symmetric: true);
         }
@@ -134,7 +137,7 @@ internal sealed class GramAccumulator
 
     /// <summary>C and D of everything added with a reference, or null when no reference was given.</summary>
     public CrossGram? BuildCross() =>
-        _cross is null || _dense is null || _rows == 0 ? null : new CrossGram(_cross, _dense, _features);
+        _cross is null || _dense is null || _rows == 0 ? null : new CrossGram(_cross, _dense, _features, _referenceSums);
 
     /// <summary>G of everything added, or null when nothing was.</summary>
     public GramMatrix? Build() =>

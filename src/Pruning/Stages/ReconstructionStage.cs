@@ -82,7 +82,7 @@ internal static class ReconstructionStage
                 throw new InvalidOperationException($"Layer '{layer.Name}': calibration saw no rows of its input; the data has no rows to calibrate on.");
             var (row, pruned) = convGram is not null
                 ? ConvReconstruction.Solve(services, layer, values, convGram, kept[l], options, solver, watch)
-                : SolveLayer(services, layer, values, gram!, cross, kept[l], options, solver, watch,
+                : SolveLayer(services, model, layer, values, gram!, cross, kept[l], options, solver, watch,
                     consumers.TryGetValue(layer.Name, out var consumer) ? ConsumerRowWeights(model, layer, consumer) : null);
             OnnxTensor.SetFloats(model.GetInitializer(layer.Name), pruned);
             written = true;
@@ -118,7 +118,7 @@ internal static class ReconstructionStage
     }
 
     /// <summary>Solves one layer (weights in the model's layout) and returns its report row and new weights (same layout).</summary>
-    private static (LayerReconstruction Row, float[] Weights) SolveLayer(MLContextServices services, PrunableWeight layer, float[] values, GramMatrix gram,
+    private static (LayerReconstruction Row, float[] Weights) SolveLayer(MLContextServices services, OnnxModel model, PrunableWeight layer, float[] values, GramMatrix gram,
         CrossGram? cross, long kept, CoordinateDescentPruningOptions options, LassoSolverOptions solver, Stopwatch watch, double[]? rowWeights)
     {
         // The solver's W is [out, in]: Gemm with transB = 1 stores it so; Gemm (transB = 0) and MatMul store [in, out].
@@ -143,7 +143,13 @@ internal static class ReconstructionStage
         var target = options.Lambda is double lambda
             ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
             : SparsityTarget.PerLayer(kept, options.Refit);
-        var solution = LayerLassoSolver.Solve(gram, solved, outputs, target, solver, cross);
+        // With a bias on the layer (and FreeIntercept), the problem is solved on the centred inputs and the bias then takes
+        // the mean of what the new weights no longer carry: b̂ = b + (s_dᵀw − sᵀŵ)/r.
+        var bias = options.FreeIntercept && gram.ColumnSums is not null && (cross is null || cross.DenseColumnSums is not null)
+            ? StructuredReconstructionStage.ConsumerBias(model, layer, outputs) : null;
+        var problem = bias is null ? gram : gram.Centered();
+        var problemCross = bias is null || cross is null ? cross : cross.Centered(gram.ColumnSums!, positions);
+        var solution = LayerLassoSolver.Solve(problem, solved, outputs, target, solver, problemCross);
         watch.Stop();
 
         if (gram.ZeroColumns.Count > 0) notes.Add($"{gram.ZeroColumns.Count} input(s) all zero on the calibration data (their weights are 0).");
@@ -179,6 +185,20 @@ internal static class ReconstructionStage
         if (rowWeights is not null)
             for (int i = 0; i < outputs; i++)
                 for (int j = 0; j < inputs; j++) result[(long)i * inputs + j] = (float)(result[(long)i * inputs + j] / rowWeights[i]);
+        if (bias is not null)
+        {
+            var b = OnnxTensor.ToFloatArray(model.GetInitializer(bias.Name));
+            var sums = gram.ColumnSums!;
+            var denseSums = cross?.DenseColumnSums ?? sums;
+            for (int k = 0; k < outputs; k++)
+            {
+                double shift = 0;
+                for (int j = 0; j < inputs; j++) shift += ((double)w[(long)k * inputs + j] * denseSums[j]) - ((double)result[(long)k * inputs + j] * sums[j]);
+                b[k] = (float)(b[k] + (shift / positions / bias.Scale));
+            }
+            OnnxTensor.SetFloats(model.GetInitializer(bias.Name), b);
+            notes.Add("The bias was refit with the weights (free intercept: centred G); the error is of the centred output.");
+        }
         return (row, transposed ? Transpose(result, outputs, inputs) : result);
     }
 

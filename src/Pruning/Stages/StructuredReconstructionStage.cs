@@ -300,13 +300,13 @@ internal static class StructuredReconstructionStage
     }
 
     /// <summary>The consumer's bias as the layer adds it: an initializer with one value per output, and its scale.</summary>
-    private sealed record Bias(string Name, double Scale);
+    internal sealed record Bias(string Name, double Scale);
 
     /// <summary>
     /// Gemm's C (scaled by beta/alpha, as the weight part is alpha·XWᵀ) or the initializer of a bias Add right after the
     /// consumer, when it holds one FLOAT per output and nothing else reads it; null otherwise (the solve then has no intercept).
     /// </summary>
-    private static Bias? ConsumerBias(OnnxModel model, PrunableWeight consumer, int outputs)
+    internal static Bias? ConsumerBias(OnnxModel model, PrunableWeight consumer, int outputs)
     {
         var node = model.Graph.Node[consumer.NodeIndex];
         string? name = null;

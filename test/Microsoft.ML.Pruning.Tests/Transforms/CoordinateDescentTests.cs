@@ -164,6 +164,42 @@ public sealed class CoordinateDescentTests
         Assert.AreEqual(paddingMask is null ? padded : tokens, report.Reconstruction.Single().CalibrationPositions);
     }
 
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void CoordinateDescent_FreeIntercept_BiasTakesTheMeanOfTheLostOutput(bool freeIntercept)
+    {
+        // fc1 sees the features in both models, so its pre-activation error on the calibration rows is exact to compute.
+        var ml = new MLContext(1);
+        var (model, train, _) = Trained.Value;
+        const int rows = 512;
+        var pruned = Densified(ml.Pruning().CoordinateDescent(Options(model, 0.7, o => { o.FreeIntercept = freeIntercept; o.CalibrationRows = rows; })).Fit(train).Model);
+        float[] x = FeatureRows(train, rows), w = Weights(model, "fc1.weight"), b = Weights(model, "fc1.bias");
+        float[] wp = Weights(pruned, "fc1.weight"), bp = Weights(pruned, "fc1.bias");
+
+        double largestMeanError = 0, scale = 0;
+        for (int k = 0; k < 32; k++)
+        {
+            double sum = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                double dense = b[k], after = bp[k];
+                for (int j = 0; j < 8; j++)
+                {
+                    dense += x[(r * 8) + j] * (double)w[(k * 8) + j];
+                    after += x[(r * 8) + j] * (double)wp[(k * 8) + j];
+                }
+                sum += after - dense;
+                scale = Math.Max(scale, Math.Abs(dense));
+            }
+            largestMeanError = Math.Max(largestMeanError, Math.Abs(sum / rows));
+        }
+
+        if (freeIntercept) Assert.IsLessThan(1e-4 * scale, largestMeanError, "the bias absorbs the mean error");
+        else Assert.IsGreaterThan(1e-3 * scale, largestMeanError, "without it some unit's error has a mean");
+        CollectionAssert.AreEqual(freeIntercept ? null : b, freeIntercept ? null : bp);
+    }
+
     private static OnnxModel Densified(OnnxModel model)
     {
         var copy = model.Clone();
