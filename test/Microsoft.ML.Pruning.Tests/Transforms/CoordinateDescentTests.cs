@@ -323,7 +323,7 @@ public sealed class CoordinateDescentTests
         var options = new CoordinateDescentPruningOptions
         {
             ModelPath = "model.onnx", OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = 0, Lambda = 0.25, Damping = 0.02,
-            MaxIterations = 77, Tolerance = 1e-5, ConsumerWeighting = false, Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
+            MaxIterations = 77, Tolerance = 1e-5, ConsumerWeighting = false, FreeIntercept = false, PaddingMaskInput = "mask", Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
             MaxConvPositionsPerRow = 500, MaxGramMegabytes = 99,
             ExcludedLayers = { "fc3.weight" }, FineTune = new FineTuneOptions { Epochs = 2 },
         };
@@ -335,6 +335,8 @@ public sealed class CoordinateDescentTests
         Assert.AreEqual(77, back.MaxIterations);
         Assert.AreEqual(1e-5, back.Tolerance);
         Assert.IsFalse(back.ConsumerWeighting);
+        Assert.IsFalse(back.FreeIntercept);
+        Assert.AreEqual("mask", back.PaddingMaskInput);
         Assert.IsFalse(back.Sequential);
         Assert.IsFalse(back.Refit);
         Assert.AreEqual(500, back.MaxConvPositionsPerRow);
