@@ -157,6 +157,7 @@ internal static class ReconstructionStage
         if (damped > 0) notes.Add($"{damped} row(s) refit with extra damping (singular G on the kept inputs).");
         int unconverged = solution.RowResults.Count(r => !r.Converged);
         if (unconverged > 0) notes.Add($"{unconverged} row(s) stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");
+        if (bias is not null) notes.Add("The bias was refit with the weights (free intercept: centred G); the error is of the centred output.");
         double error = solution.RelativeReconstructionError;
         if (rowWeights is not null)
         {
@@ -166,7 +167,7 @@ internal static class ReconstructionStage
             for (int i = 0; i < outputs; i++)
             {
                 for (int j = 0; j < inputs; j++) dense[j] = w[(long)i * inputs + j];
-                double norm = cross?.TargetSquaredNorm(dense) ?? gram.QuadraticForm(dense);
+                double norm = problemCross?.TargetSquaredNorm(dense) ?? problem.QuadraticForm(dense); // the output the row errors are relative to
                 residual += solution.RowRelativeErrors[i] * solution.RowRelativeErrors[i] * norm;
                 output += norm;
             }
@@ -197,7 +198,6 @@ internal static class ReconstructionStage
                 b[k] = (float)(b[k] + (shift / positions / bias.Scale));
             }
             OnnxTensor.SetFloats(model.GetInitializer(bias.Name), b);
-            notes.Add("The bias was refit with the weights (free intercept: centred G); the error is of the centred output.");
         }
         return (row, transposed ? Transpose(result, outputs, inputs) : result);
     }

@@ -173,7 +173,9 @@ public sealed class CoordinateDescentTests
         var ml = new MLContext(1);
         var (model, train, _) = Trained.Value;
         const int rows = 512;
-        var pruned = Densified(ml.Pruning().CoordinateDescent(Options(model, 0.7, o => { o.FreeIntercept = freeIntercept; o.CalibrationRows = rows; })).Fit(train).Model);
+        var fitted = ml.Pruning().CoordinateDescent(Options(model, 0.7, o => { o.FreeIntercept = freeIntercept; o.CalibrationRows = rows; })).Fit(train);
+        var pruned = Densified(fitted.Model);
+        Assert.AreEqual(freeIntercept, fitted.Report.Reconstruction.Single(r => r.Name == "fc1.weight").Note?.Contains("bias was refit") == true);
         float[] x = FeatureRows(train, rows), w = Weights(model, "fc1.weight"), b = Weights(model, "fc1.bias");
         float[] wp = Weights(pruned, "fc1.weight"), bp = Weights(pruned, "fc1.bias");
 
