@@ -43,33 +43,13 @@ internal static class SupportRefit
             return 0;
         }
 
-        var matrix = new double[k * k];
-        double meanDiagonal = 0;
-        double largestDiagonal = 0;
-        for (int a = 0; a < k; a++)
-        {
-            ReadOnlySpan<double> column = gram.Column(support[a]);
-            for (int b = 0; b < k; b++)
-            {
-                matrix[(a * k) + b] = column[support[b]];
-            }
-
-            meanDiagonal += matrix[(a * k) + a] / k;
-            largestDiagonal = Math.Max(largestDiagonal, matrix[(a * k) + a]);
-        }
-
-        if (largestDiagonal == 0)
+        if (FactorSupport(gram, support) is not { } factored)
         {
             // Every kept input is all-zero on the calibration data: nothing to fit, the weights go to zero.
             return 0;
         }
 
-        var factor = new double[k * k];
-        double damping = 0;
-        while (!TryCholesky(matrix, k, damping, largestDiagonal + damping, factor))
-        {
-            damping = damping == 0 ? FirstDamping * meanDiagonal : damping * 10;
-        }
+        var (factor, damping) = factored;
 
         var solution = new double[k];
         for (int a = 0; a < k; a++)
@@ -116,32 +96,13 @@ internal static class SupportRefit
             return 0;
         }
 
-        var matrix = new double[k * k];
-        double meanDiagonal = 0;
-        double largestDiagonal = 0;
-        for (int a = 0; a < k; a++)
+        if (FactorSupport(gram, support) is not { } factored)
         {
-            ReadOnlySpan<double> column = gram.Column(support[a]);
-            for (int b = 0; b < k; b++)
-            {
-                matrix[(a * k) + b] = column[support[b]];
-            }
-
-            meanDiagonal += matrix[(a * k) + a] / k;
-            largestDiagonal = Math.Max(largestDiagonal, matrix[(a * k) + a]);
-        }
-
-        if (largestDiagonal == 0)
-        {
+            // Every kept input is all-zero on the calibration data: nothing to fit, the weights go to zero.
             return 0;
         }
 
-        var factor = new double[k * k];
-        double damping = 0;
-        while (!TryCholesky(matrix, k, damping, largestDiagonal + damping, factor))
-        {
-            damping = damping == 0 ? FirstDamping * meanDiagonal : damping * 10;
-        }
+        var (factor, damping) = factored;
 
         var solutions = new double[(long)rows * k];
         for (int row = 0; row < rows; row++)
@@ -163,6 +124,43 @@ internal static class SupportRefit
         }
 
         return damping;
+    }
+
+    /// <summary>
+    /// The Cholesky factor of G_SS (+ δI, δ raised from 0 until it factors), and δ; null when every kept input's diagonal is
+    /// zero (nothing to fit). Shared by the per-row and the shared-support refits.
+    /// </summary>
+    private static (double[] Factor, double Damping)? FactorSupport(GramMatrix gram, ReadOnlySpan<int> support)
+    {
+        int k = support.Length;
+        var matrix = new double[k * k];
+        double meanDiagonal = 0;
+        double largestDiagonal = 0;
+        for (int a = 0; a < k; a++)
+        {
+            ReadOnlySpan<double> column = gram.Column(support[a]);
+            for (int b = 0; b < k; b++)
+            {
+                matrix[(a * k) + b] = column[support[b]];
+            }
+
+            meanDiagonal += matrix[(a * k) + a] / k;
+            largestDiagonal = Math.Max(largestDiagonal, matrix[(a * k) + a]);
+        }
+
+        if (largestDiagonal == 0)
+        {
+            return null;
+        }
+
+        var factor = new double[k * k];
+        double damping = 0;
+        while (!TryCholesky(matrix, k, damping, largestDiagonal + damping, factor))
+        {
+            damping = damping == 0 ? FirstDamping * meanDiagonal : damping * 10;
+        }
+
+        return (factor, damping);
     }
 
     /// <summary>Lower-triangular L with LLᵀ = A + δI (row-major); false when a pivot falls below the floor.</summary>
