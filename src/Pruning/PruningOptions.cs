@@ -48,6 +48,12 @@ public abstract class PruningOptions
     /// <summary>Single weights (default), or whole neurons / channels.</summary>
     public PruningGranularity Granularity { get; set; } = PruningGranularity.Unstructured;
 
+    /// <summary>
+    /// How the structured granularities (Neuron, Channel, Head) bound their choice and write the file: physical removal,
+    /// outputs, rounding, verification of the written file, latency. Ignored for Unstructured.
+    /// </summary>
+    public StructuredOptions Structured { get; set; } = new();
+
     /// <summary>Prunable weights (initializer names, see the report) left untouched.</summary>
     public IList<string> ExcludedLayers { get; set; } = new List<string>();
 
@@ -117,6 +123,8 @@ public abstract class PruningOptions
             throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, $"{nameof(Granularity)} must be one of {string.Join(", ", Enum.GetNames<PruningGranularity>())}; got {Granularity}.");
         if (!Enum.IsDefined(Schedule))
             throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, $"{nameof(Schedule)} must be one of {string.Join(", ", Enum.GetNames<PruningSchedule>())}; got {Schedule}.");
+        if (Structured is null) throw new ArgumentNullException(nameof(Structured));
+        Structured.Validate();
         if (ExcludedLayers is null) throw new ArgumentNullException(nameof(ExcludedLayers));
         if (LayerSparsity is null) throw new ArgumentNullException(nameof(LayerSparsity));
         foreach (var (layer, sparsity) in LayerSparsity)

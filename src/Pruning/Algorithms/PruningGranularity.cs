@@ -2,7 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.Pruning.Algorithms;
 
-/// <summary>What one pruning decision removes: a single weight, or every weight of an output unit together.</summary>
+/// <summary>
+/// What one pruning decision removes: a single weight, or every weight of an output unit together. The structured
+/// granularities (Neuron, Channel, Head) prune dependency groups (<c>Structured.ChannelDependencies</c>): units
+/// coupled through residual Adds, Concat, normalization and the next layers are removed together, and the written file
+/// has them physically removed (<see cref="StructuredOptions"/>).
+/// </summary>
 /// <example><code>var options = new PruneOptions { Criterion = "l2", Granularity = PruningGranularity.Neuron, Sparsity = 0.5 };</code></example>
 [JsonConverter(typeof(JsonStringEnumConverter<PruningGranularity>))]
 public enum PruningGranularity
@@ -22,4 +27,11 @@ public enum PruningGranularity
     /// left as they are.
     /// </summary>
     Channel = 2,
+
+    /// <summary>
+    /// Attention heads: a head's columns of the Q, K and V projections (and biases) and its rows of the output
+    /// projection go together, and the head counts of the attention's Reshape shapes follow; <c>Sparsity</c> is the
+    /// fraction of heads. Scored by the criterion's neuron scores of the Q, K and V columns summed per head.
+    /// </summary>
+    Head = 3,
 }

@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Onnx;
+
+namespace Microsoft.ML.Pruning.Structured;
+
+/// <summary>
+/// The masked form of a structured choice: for every removed channel, every Producer, Consumer and Parameter slice of its
+/// group is zeroed (weights, the next layers' inputs, biases, normalization scale and bias), so the channel is exactly 0
+/// everywhere it flows and its physical removal (<c>StructuredRemoval</c>) computes the same. Statistic slices
+/// (running mean and variance) are never masked. Several groups may share a tensor (a Gemm reading a Concat of two groups):
+/// their flags are combined.
+/// </summary>
+internal static class GroupMasks
+{
+    /// <summary>One mask per tensor the removed channels touch, in first-use order.</summary>
+    public static IReadOnlyList<PruningMask> Build(OnnxModel model, IReadOnlyList<ChannelGroup> groups, IReadOnlyDictionary<string, bool[]> keep)
+    {
+        var flags = new Dictionary<string, bool[]>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var group in groups)
+        {
+            if (!keep.TryGetValue(group.Id, out var kept) || kept.All(k => k)) continue;
+            foreach (var slice in group.Slices)
+            {
+                if (slice.Role == ChannelRole.Statistic) continue;
+                var tensor = model.GetInitializer(slice.Tensor);
+                long[] dims = [.. tensor.Dims];
+                if (!flags.TryGetValue(slice.Tensor, out var mask))
+                {
+                    long count = dims.Aggregate(1L, (a, b) => a * b);
+                    mask = Enumerable.Repeat(true, checked((int)count)).ToArray();
+                    flags[slice.Tensor] = mask;
+                    order.Add(slice.Tensor);
+                }
+                long inner = 1;
+                for (int a = slice.Axis + 1; a < dims.Length; a++) inner *= dims[a];
+                long axisLength = dims[slice.Axis];
+                for (long i = 0; i < mask.LongLength; i++)
+                {
+                    long position = i / inner % axisLength - slice.Offset;
+                    if (position < 0 || position >= (long)slice.Count * slice.Block) continue;
+                    if (!kept[slice.First + (int)(position / slice.Block)]) mask[i] = false;
+                }
+            }
+        }
+        return [.. order.Select(name => new PruningMask(name, flags[name], flags[name].Count(k => !k)))];
+    }
+
+    /// <summary>Zeroes the masked elements of each tensor in <paramref name="model"/>.</summary>
+    public static void Apply(OnnxModel model, IReadOnlyList<PruningMask> masks)
+    {
+        foreach (var mask in masks)
+        {
+            if (mask.PrunedCount == 0) continue;
+            var tensor = model.GetInitializer(mask.Name);
+            float[] values = OnnxTensor.ToFloatArray(tensor);
+            mask.ApplyTo(values);
+            OnnxTensor.SetFloats(tensor, values);
+        }
+    }
+}
