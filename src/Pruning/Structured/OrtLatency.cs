@@ -119,7 +119,7 @@ public static class OrtLatency
         long[] shape;
         if (inputShapes is not null && inputShapes.TryGetValue(name, out var given))
         {
-            if (given.Length != declared.Length)
+            if (declared.Length > 0 && given.Length != declared.Length)
                 throw new ArgumentException($"The shape given for input '{name}' has rank {given.Length}; the model declares rank {declared.Length}.", nameof(inputShapes));
             shape = Array.ConvertAll(given, d => (long)d);
         }
@@ -128,7 +128,7 @@ public static class OrtLatency
             shape = Array.ConvertAll(declared, d => (long)d);
         }
         if (shape.Length == 0) return shape;
-        if (declared[0] > 0 && declared[0] != batch)
+        if (declared.Length > 0 && declared[0] > 0 && declared[0] != batch)
             throw new ArgumentOutOfRangeException(nameof(batch), batch,
                 $"Input '{name}' fixes its batch dimension at {declared[0]}; make it dynamic first (structured export does, by default) to measure batch {batch}.");
         shape[0] = batch;
