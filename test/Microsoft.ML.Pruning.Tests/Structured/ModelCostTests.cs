@@ -38,7 +38,7 @@ public sealed class ModelCostTests
     public void Measure_SmallCnn_CountsConvGroupedConvAndGemm()
     {
         var model = StructuredTestModels.SmallCnn();
-        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (float[], long[])> { ["X"] = (new float[2 * 3 * 8 * 8], [2, 3, 8, 8]) });
+        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (Array, long[])> { ["X"] = (new float[2 * 3 * 8 * 8], [2, 3, 8, 8]) });
 
         var cost = ModelCost.Measure(model, shapes);
 
@@ -54,7 +54,7 @@ public sealed class ModelCostTests
     public void Measure_AttentionScores_CountsMatMulOfTwoActivationsWithoutWeight()
     {
         var model = AttentionScores();
-        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (float[], long[])> { ["X"] = (new float[2 * 5 * 16], [2, 5, 16]) });
+        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (Array, long[])> { ["X"] = (new float[2 * 5 * 16], [2, 5, 16]) });
 
         var cost = ModelCost.Measure(model, shapes);
 
@@ -123,7 +123,7 @@ public sealed class ModelCostTests
     public void Measure_ResNet18Featurizer_MatchesItsArchitecture()
     {
         var model = ResNet18Model.Load();
-        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (float[], long[])>
+        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (Array, long[])>
         {
             [ResNet18Model.InputName] = (ResNet18Model.RandomImages(1, seed: 1), [1, .. ResNet18Model.ImageShape]),
         });
@@ -150,6 +150,34 @@ public sealed class ModelCostTests
         long bnChannels = 64 + 4 * 64 + 5 * 128 + 5 * 256 + 7 * 512;
         Assert.AreEqual(convWeights + 4 * bnChannels, cost.Parameters);
         Assert.AreEqual(convWeights, cost.Layers.Sum(l => l.Parameters));
+    }
+
+    [TestMethod]
+    public void Measure_MiniLm_CountsProjectionsFeedForwardAndAttentionMatMuls()
+    {
+        const int batch = 2, sequence = 16, hidden = MiniLmModel.HiddenSize, heads = 12, headSize = 32, ffn = 1536, layers = 6;
+        var model = MiniLmModel.Load();
+        var ids = new long[batch * sequence];
+        for (int i = 0; i < ids.Length; i++) ids[i] = 1000 + i;
+        var ones = Enumerable.Repeat(1L, batch * sequence).ToArray();
+        var shapes = StructuredTestModels.InferShapes(model, new Dictionary<string, (Array, long[])>
+        {
+            ["input_ids"] = (ids, [batch, sequence]), ["attention_mask"] = (ones, [batch, sequence]), ["token_type_ids"] = (new long[batch * sequence], [batch, sequence]),
+        });
+
+        var cost = ModelCost.Measure(model, shapes);
+
+        // Per encoder layer: Q, K, V and output projections (hidden²) and the two FFN layers (hidden·ffn) per token, and per
+        // head QKᵀ and attention·V (sequence²·head size); then the pooler Gemm on the first token (hidden²).
+        long tokens = batch * sequence;
+        long perLayer = tokens * (4L * hidden * hidden + 2L * hidden * ffn) + 2L * batch * heads * sequence * sequence * headSize;
+        Assert.AreEqual(layers * perLayer + (long)batch * hidden * hidden, cost.Macs);
+        Assert.HasCount(layers * 8 + 1, cost.Layers);
+        Assert.HasCount(layers * 2, cost.Layers.Where(l => l.Weight is null).ToList());
+        // Embeddings (vocabulary, positions, types, LayerNorm), per layer 4 projections with biases, the FFN and two LayerNorms, the pooler.
+        long embeddings = (30_522L + 512 + 2) * hidden + 2 * hidden;
+        long encoder = layers * (4L * (hidden * hidden + hidden) + (hidden * ffn + ffn) + (ffn * hidden + hidden) + 4 * hidden);
+        Assert.AreEqual(embeddings + encoder + hidden * hidden + hidden, cost.Parameters);
     }
 
     private static Dictionary<string, long[]> MlpShapes(long batch, long hidden1, long hidden2) => new()

@@ -17,19 +17,29 @@ namespace Microsoft.ML.Pruning.Tests.Structured;
 internal static class StructuredTestModels
 {
     /// <summary>
-    /// The shape of every graph input fed and every node output, from one ONNX Runtime run on <paramref name="feeds"/>
-    /// (node outputs are added as FLOAT graph outputs on a copy, so every node output must be FLOAT).
+    /// The shape of every graph input fed and of every input and output of the Conv/ConvTranspose/Gemm/MatMul nodes, from one
+    /// ONNX Runtime run on <paramref name="feeds"/> (float[] or long[] values): those tensors (FLOAT, as layers read and
+    /// write) are added as graph outputs on a copy. A test stand-in for <c>ValueShapes.Infer</c>.
     /// </summary>
-    public static Dictionary<string, long[]> InferShapes(OnnxModel model, IReadOnlyDictionary<string, (float[] Values, long[] Shape)> feeds)
+    public static Dictionary<string, long[]> InferShapes(OnnxModel model, IReadOnlyDictionary<string, (Array Values, long[] Shape)> feeds)
     {
         var copy = model.Clone();
-        var outputs = copy.Graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0 && !copy.IsGraphOutput(o)).ToList();
-        foreach (string output in outputs) copy.Graph.Output.Add(Value(output, Float));
+        var initializers = new HashSet<string>(copy.Graph.Initializer.Select(i => i.Name));
+        var layerTensors = copy.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul")
+            .SelectMany(n => n.Input.Concat(n.Output))
+            .Where(t => t.Length > 0 && !initializers.Contains(t) && !feeds.ContainsKey(t) && !copy.IsGraphOutput(t))
+            .Distinct().ToList();
+        foreach (string tensor in layerTensors) copy.Graph.Output.Add(Value(tensor, Float));
         string[] fetched = [.. copy.Graph.Output.Select(o => o.Name)];
         using var session = new InferenceSession(copy.ToBytes());
         using var run = new RunOptions();
         string[] names = [.. feeds.Keys];
-        var inputs = names.Select(n => OrtValue.CreateTensorValueFromMemory(feeds[n].Values, feeds[n].Shape)).ToArray();
+        var inputs = names.Select(n => feeds[n].Values switch
+        {
+            float[] f => OrtValue.CreateTensorValueFromMemory(f, feeds[n].Shape),
+            long[] l => OrtValue.CreateTensorValueFromMemory(l, feeds[n].Shape),
+            _ => throw new ArgumentException($"Feed '{n}' is neither float[] nor long[]."),
+        }).ToArray();
         try
         {
             using var results = session.Run(run, names, inputs, fetched);
