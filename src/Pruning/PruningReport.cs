@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Microsoft.ML.Pruning.Algorithms;
+using Microsoft.ML.Pruning.Structured;
 using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning;
@@ -13,8 +14,9 @@ public sealed class PruningReport
 {
     internal PruningReport(IReadOnlyList<LayerSparsity> layers, long denseBytes, long compactBytes, TimeSpan elapsed, string? method = null,
         IReadOnlyList<TrainingResult>? fineTuning = null, IReadOnlyList<LayerReconstruction>? reconstruction = null, SparseTrainingReport? sparseTraining = null,
-        AdmmReport? admm = null)
+        AdmmReport? admm = null, StructuredReport? structured = null)
     {
+        Structured = structured;
         SparseTraining = sparseTraining;
         Admm = admm;
         Method = method;
@@ -61,6 +63,12 @@ public sealed class PruningReport
     /// epoch, and per layer the non-zeros before hard pruning to Z's support. Null for other methods.
     /// </summary>
     public AdmmReport? Admm { get; }
+
+    /// <summary>
+    /// For structured pruning (Neuron, Channel, Head): units kept per dependency group, layers left whole and why, parameters
+    /// and MACs per layer before and after removal, the check of the written file, latency when asked. Null otherwise.
+    /// </summary>
+    public StructuredReport? Structured { get; }
 
     /// <summary>One row per prunable weight (pruned or excluded), in graph order.</summary>
     public IReadOnlyList<LayerSparsity> Layers { get; }
@@ -109,6 +117,7 @@ public sealed class PruningReport
         if (Reconstruction.Count > 0) AppendReconstruction(sb, c);
         if (SparseTraining is not null) sb.Append(SparseTraining);
         if (Admm is not null) sb.Append(Admm);
+        if (Structured is not null) sb.AppendLine().Append(Structured);
         sb.Append(c, $"ONNX bytes: dense {DenseBytes:N0}, compact {CompactBytes:N0} ({(DenseBytes == 0 ? 0 : (double)CompactBytes / DenseBytes):P1}); pruned in {Elapsed.TotalSeconds:F2} s");
         return sb.ToString();
     }

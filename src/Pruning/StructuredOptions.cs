@@ -57,6 +57,12 @@ public sealed class StructuredOptions
     /// <summary>Timed runs per measurement; the report gives their median (default 20).</summary>
     public int LatencyRepeats { get; set; } = 20;
 
+    /// <summary>Untimed runs before each latency measurement (default 3).</summary>
+    public int LatencyWarmup { get; set; } = 3;
+
+    /// <summary>ONNX Runtime intra-op threads for latency; null (default) uses one per logical core.</summary>
+    public int? LatencyIntraOpThreads { get; set; }
+
     /// <summary>Checks every option; messages name it.</summary>
     internal void Validate()
     {
@@ -70,6 +76,10 @@ public sealed class StructuredOptions
             throw new ArgumentOutOfRangeException(nameof(VerifyTolerance), VerifyTolerance, $"{nameof(VerifyTolerance)} must be finite and non-negative; got {VerifyTolerance}.");
         if (LatencyBatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(LatencyBatchSize), LatencyBatchSize, $"{nameof(LatencyBatchSize)} must be at least 1; got {LatencyBatchSize}.");
+        if (LatencyWarmup < 0)
+            throw new ArgumentOutOfRangeException(nameof(LatencyWarmup), LatencyWarmup, $"{nameof(LatencyWarmup)} must be 0 or more; got {LatencyWarmup}.");
+        if (LatencyIntraOpThreads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(LatencyIntraOpThreads), LatencyIntraOpThreads, $"{nameof(LatencyIntraOpThreads)} must be at least 1, or null for one per core; got {LatencyIntraOpThreads}.");
         if (LatencyRepeats < 1)
             throw new ArgumentOutOfRangeException(nameof(LatencyRepeats), LatencyRepeats, $"{nameof(LatencyRepeats)} must be at least 1; got {LatencyRepeats}.");
     }

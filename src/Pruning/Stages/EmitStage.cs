@@ -31,19 +31,25 @@ internal static class EmitStage
     /// <param name="reconstruction">Per-layer details of a reconstruction method, for the report; null for none.</param>
     /// <param name="sparseTraining">What sparse training (Lasso) did, for the report; null for none.</param>
     /// <param name="admm">What ADMM pruning did, for the report; null for none.</param>
+    /// <param name="structured">Structured pruning's groups and choice: the written model has the pruned units removed, verified; null for none.</param>
     public static PrunedModelTransformer Create(MLContextServices services, OnnxModel model, string[] outputColumns, string[] inputColumns,
         DataViewSchema fitSchema, IReadOnlyList<PrunableWeight> weights, Stopwatch watch, string? inputModelPath, string? method = null,
         Func<OnnxModel, OnnxModel>? scoringView = null, Func<IDataView, ITransformer, ITransformer>? appendScoring = null,
         IReadOnlyList<TrainingResult>? fineTuning = null, IDictionary<string, int[]>? inputShapes = null, IReadOnlyList<LayerReconstruction>? reconstruction = null,
-        SparseTrainingReport? sparseTraining = null, AdmmReport? admm = null)
+        SparseTrainingReport? sparseTraining = null, AdmmReport? admm = null, StructuredEmit? structured = null)
     {
+        // Structured pruning writes the model with its pruned units removed; the report's layers are then the written ones.
+        var (written, dynamicBatch, notes) = structured is null ? (model, false, []) : StructuredExportStage.Remove(model, structured);
         var layers = weights
-            .Select(w => LayerSparsity.Compute(w.Name, w.Shape, OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))))
+            .Select(w => written.GetInitializer(w.Name))
+            .Select(t => LayerSparsity.Compute(t.Name, [.. t.Dims], OnnxTensor.ToFloatArray(t)))
             .ToList();
-        long denseBytes = model.Proto.CalculateSize(); // the dense file's size, without writing it
-        var compact = model.Clone();
+        long denseBytes = (structured?.Dense ?? model).Proto.CalculateSize(); // the dense file's size, without writing it
+        var compact = written.Clone();
         compact.Compact();
         byte[] compactBytes = compact.ToBytes();
+        var structuredReport = structured is null ? null
+            : StructuredExportStage.Report(services, model, written, compactBytes, dynamicBatch, notes, structured, inputShapes);
         byte[] scoringBytes = scoringView is null ? compactBytes : scoringView(compact).ToBytes();
         var emptyInput = new EmptyDataView(fitSchema);
         ITransformer BuildScorer()
@@ -52,7 +58,7 @@ internal static class EmitStage
             return appendScoring is null ? scorer : appendScoring(emptyInput, scorer);
         }
         watch.Stop();
-        return new PrunedModelTransformer(BuildScorer, model, compactBytes,
-            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method, fineTuning, reconstruction, sparseTraining, admm), inputModelPath);
+        return new PrunedModelTransformer(BuildScorer, written, compactBytes,
+            new PruningReport(layers, denseBytes, compactBytes.LongLength, watch.Elapsed, method, fineTuning, reconstruction, sparseTraining, admm, structuredReport), inputModelPath);
     }
 }

@@ -29,6 +29,8 @@ internal sealed class PruningPipeline
     private int _fineTunes;
     private readonly List<TrainingResult> _fineTuneResults = [];
     private OnnxModel? _teacher;
+    private readonly StructuredPlan? _plan;
+    private StructuredSelection.Result? _structuredChoice;
 
     /// <summary>
     /// One seed per Fit, drawn from the MLContext only when something random needs it: fine-tuning (the first
@@ -44,7 +46,7 @@ internal sealed class PruningPipeline
         _options = options;
         _criterion = PruningCriteria.Create(options.CriterionName);
         string criterion = $"Criterion '{_criterion.Name}'";
-        if (!_criterion.Granularities.Contains(options.Granularity))
+        if (!_criterion.Granularities.Contains(StructuredPlan.ScoringGranularity(options.Granularity)))
             throw new ArgumentOutOfRangeException(nameof(PruningOptions.Granularity), options.Granularity,
                 $"{criterion} scores {string.Join(", ", _criterion.Granularities)}; Granularity {options.Granularity} is not one of them.");
         var needs = _criterion.Needs;
@@ -63,6 +65,16 @@ internal sealed class PruningPipeline
         CheckLayerNames(prunable);
         Weights = prunable;
         Candidates = [.. prunable.Where(w => !options.ExcludedLayers.Contains(w.Name) && Fits(w, options.Granularity))];
+        if (StructuredPlan.IsStructured(options.Granularity) && options is not (CoordinateDescentPruningOptions or ISparsityTrainingOptions))
+        {
+            if (options.Schedule == PruningSchedule.Gradual)
+                throw new InvalidOperationException(
+                    $"Granularity {options.Granularity} prunes dependency groups, which the Gradual schedule does not re-select during training yet; use the OneShot or Iterative schedule.");
+            _plan = StructuredPlan.Analyze(source, options, prunable);
+            Candidates = _plan.Producers;
+        }
+        else if (options.Granularity == PruningGranularity.Head)
+            throw new NotSupportedException($"Granularity Head is chosen by a criterion (Magnitude or Prune); {options.GetType().Name} does not prune attention heads yet.");
         if (Candidates.Count == 0)
             throw new InvalidOperationException(prunable.Any(w => Fits(w, options.Granularity))
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
@@ -186,6 +198,27 @@ internal sealed class PruningPipeline
         }
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
+        if (_plan is not null)
+        {
+            IReadOnlyList<PruningMask> groupMasks = [];
+            int rounds = _options.Schedule == PruningSchedule.Iterative ? _options.Rounds : 1;
+            for (int round = 1; round <= rounds; round++)
+            {
+                double fraction = rounds == 1 ? 1.0 : 1 - Math.Pow(1 - (double)round / rounds, 3);
+                groupMasks = PruneGroups(model, values, data, batches, gradientTask, fraction);
+                if (rounds > 1) _services.Info($"Round {round}/{rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
+                if (fineTuneTask is not null)
+                {
+                    FineTune(model, groupMasks, fineTuneTask, null);
+                    for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
+                }
+            }
+            _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
+            return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes,
+                structured: new StructuredEmit(_plan, _structuredChoice!, _options.Structured, source, batches ?? inputs ?? ModelInputBatches.Create(model, data.Schema,
+                    _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes), data));
+        }
         switch (_options.Schedule)
         {
             case PruningSchedule.OneShot:
@@ -292,6 +325,7 @@ internal sealed class PruningPipeline
     {
         PruningGranularity.Neuron => "of neurons",
         PruningGranularity.Channel => "of channels",
+        PruningGranularity.Head => "of heads",
         _ => "of weights",
     };
 
@@ -316,13 +350,51 @@ internal sealed class PruningPipeline
         return masks;
     }
 
+    /// <summary>
+    /// Structured calibrate, score and select once, at <paramref name="fraction"/> of every target: the criterion scores the
+    /// groups' producers per unit, <see cref="StructuredSelection"/> chooses each group's channels, and every slice of the
+    /// removed channels is zeroed (<see cref="GroupMasks"/>). Returns the masks fine-tuning holds fixed.
+    /// </summary>
+    private IReadOnlyList<PruningMask> PruneGroups(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask, double fraction)
+    {
+        var needs = _criterion.Needs;
+        CalibrationStage.Result? calibration = null;
+        if (batches is not null)
+        {
+            calibration = CalibrationStage.Run(model, Candidates, needs, batches, data, _options.CalibrationRows);
+            WarnIfShort(calibration.Rows);
+        }
+        GradientStage.Result? gradients = gradientTask is null ? null
+            : GradientStage.Run(_backend!, model, Candidates, needs, gradientTask.Data, gradientTask.Loss, gradientTask.ScoreOutput, _services);
+        var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var context in Contexts(model, values, calibration, gradients))
+            scores[context.Name] = Score(context);
+        var overrides = _options.LayerSparsity.ToDictionary(p => p.Key, p => p.Value * fraction, StringComparer.Ordinal);
+        var choice = StructuredSelection.Select(_plan!.Groups, scores, _options.Sparsity * fraction, overrides, _options.Scope, _options.Structured);
+        foreach (string note in choice.Notes) _services.Info(note);
+        var masks = GroupMasks.Build(model, _plan.Groups, choice.Keep);
+        GroupMasks.Apply(model, masks);
+        for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
+        _structuredChoice = choice;
+        return masks;
+    }
+
+    private float[] Score(LayerContext context)
+    {
+        float[] s = _criterion.Score(context);
+        if (s.Length != context.ScoreCount)
+            throw new InvalidOperationException(
+                $"Criterion '{_criterion.Name}' gave {s.Length} scores for layer '{context.Name}'; {context.ScoreCount} were expected ({context.Granularity}).");
+        return s;
+    }
+
     private List<LayerContext> Contexts(OnnxModel model, List<float[]> values, CalibrationStage.Result? calibration, GradientStage.Result? gradients)
     {
         var contexts = new List<LayerContext>(Candidates.Count);
         for (int l = 0; l < Candidates.Count; l++)
         {
             var w = Candidates[l];
-            contexts.Add(new LayerContext(w, values[l], _options.Granularity, LayerTensors.Groups(model, w),
+            contexts.Add(new LayerContext(w, values[l], StructuredPlan.ScoringGranularity(_options.Granularity), LayerTensors.Groups(model, w),
                 calibration?.Layers.GetValueOrDefault(w.Name),
                 gradients?.Weights.GetValueOrDefault(w.Name), gradients?.Units.GetValueOrDefault(w.Name),
                 () => unchecked(RunSeed * 1_000_003 + 31 * l + 17)));
@@ -332,15 +404,7 @@ internal sealed class PruningPipeline
 
     private PruningMask[] Select(List<LayerContext> contexts, double fraction, IReadOnlyList<PruningMask>? previous)
     {
-        var scores = new List<float[]>(contexts.Count);
-        foreach (var context in contexts)
-        {
-            float[] s = _criterion.Score(context);
-            if (s.Length != context.ScoreCount)
-                throw new InvalidOperationException(
-                    $"Criterion '{_criterion.Name}' gave {s.Length} scores for layer '{context.Name}'; {context.ScoreCount} were expected ({context.Granularity}).");
-            scores.Add(s);
-        }
+        var scores = contexts.Select(Score).ToList();
         var selection = new MaskSelectionOptions { Sparsity = _options.Sparsity * fraction, Scope = _options.Scope };
         foreach (var (layer, sparsity) in _options.LayerSparsity) selection.LayerSparsity[layer] = sparsity * fraction;
         return SelectionStage.Select(contexts, scores, _options.Granularity, selection, previous);

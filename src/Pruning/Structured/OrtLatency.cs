@@ -28,7 +28,7 @@ public static class OrtLatency
 
     /// <summary>Measures with <paramref name="options"/>' warm-up, repeats and threads.</summary>
     /// <inheritdoc cref="Measure(byte[], int, int, int, IDictionary{string, int[]}, int?, int)"/>
-    public static LatencyMeasurement Measure(byte[] onnxModel, int batch, StructuredExportOptions options, IDictionary<string, int[]>? inputShapes = null, int seed = 1)
+    public static LatencyMeasurement Measure(byte[] onnxModel, int batch, StructuredOptions options, IDictionary<string, int[]>? inputShapes = null, int seed = 1)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();

@@ -75,7 +75,7 @@ public sealed class OrtLatencyTests
     public void Measure_WithOptions_UsesTheirRepeatsAndThreads()
     {
         var model = StructuredTestModels.WithInputShape(Perceptron([8, 4, 2], seed: 1), "input", [null, 8]);
-        var options = new StructuredExportOptions { LatencyRepeats = 3, LatencyWarmup = 0, LatencyIntraOpThreads = 1 };
+        var options = new StructuredOptions { LatencyRepeats = 3, LatencyWarmup = 0, LatencyIntraOpThreads = 1 };
 
         var latency = OrtLatency.Measure(model.ToBytes(), batch: 2, options);
 
@@ -85,20 +85,20 @@ public sealed class OrtLatencyTests
     }
 
     [TestMethod]
-    [DataRow(nameof(StructuredExportOptions.LatencyBatchSize))]
-    [DataRow(nameof(StructuredExportOptions.LatencyRepeats))]
-    [DataRow(nameof(StructuredExportOptions.LatencyWarmup))]
-    [DataRow(nameof(StructuredExportOptions.LatencyIntraOpThreads))]
-    [DataRow(nameof(StructuredExportOptions.VerificationTolerance))]
-    public void StructuredExportOptions_FieldOutOfRange_ThrowsNamingIt(string field)
+    [DataRow(nameof(StructuredOptions.LatencyBatchSize))]
+    [DataRow(nameof(StructuredOptions.LatencyRepeats))]
+    [DataRow(nameof(StructuredOptions.LatencyWarmup))]
+    [DataRow(nameof(StructuredOptions.LatencyIntraOpThreads))]
+    [DataRow(nameof(StructuredOptions.VerifyTolerance))]
+    public void StructuredOptions_LatencyFieldOutOfRange_ThrowsNamingIt(string field)
     {
         var options = field switch
         {
-            nameof(StructuredExportOptions.LatencyBatchSize) => new StructuredExportOptions { LatencyBatchSize = 0 },
-            nameof(StructuredExportOptions.LatencyRepeats) => new StructuredExportOptions { LatencyRepeats = 0 },
-            nameof(StructuredExportOptions.LatencyWarmup) => new StructuredExportOptions { LatencyWarmup = -1 },
-            nameof(StructuredExportOptions.LatencyIntraOpThreads) => new StructuredExportOptions { LatencyIntraOpThreads = 0 },
-            _ => new StructuredExportOptions { VerificationTolerance = double.NaN },
+            nameof(StructuredOptions.LatencyBatchSize) => new StructuredOptions { LatencyBatchSize = 0 },
+            nameof(StructuredOptions.LatencyRepeats) => new StructuredOptions { LatencyRepeats = 0 },
+            nameof(StructuredOptions.LatencyWarmup) => new StructuredOptions { LatencyWarmup = -1 },
+            nameof(StructuredOptions.LatencyIntraOpThreads) => new StructuredOptions { LatencyIntraOpThreads = 0 },
+            _ => new StructuredOptions { VerifyTolerance = double.NaN },
         };
 
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.Validate());
@@ -107,19 +107,22 @@ public sealed class OrtLatencyTests
     }
 
     [TestMethod]
-    public void StructuredExportOptions_JsonRoundTrip_KeepsEveryField()
+    public void StructuredOptions_JsonRoundTrip_KeepsEveryField()
     {
-        var options = new StructuredExportOptions
+        var options = new StructuredOptions
         {
-            MeasureLatency = true, LatencyBatchSize = 16, LatencyRepeats = 7, LatencyWarmup = 2, LatencyIntraOpThreads = 3, VerificationTolerance = 1e-3,
+            MeasureLatency = true, LatencyBatchSize = 16, LatencyRepeats = 7, LatencyWarmup = 2, LatencyIntraOpThreads = 3, VerifyTolerance = 1e-3,
+            RemoveUnits = false, PruneOutputs = true, RoundTo = 8, MaxGroupSparsity = 0.75, DynamicBatch = false, VerifyRows = 5,
         };
 
-        var copy = JsonSerializer.Deserialize<StructuredExportOptions>(JsonSerializer.Serialize(options));
+        string json = JsonSerializer.Serialize(options);
+        var copy = JsonSerializer.Deserialize<StructuredOptions>(json);
 
-        Assert.AreEqual(options, copy);
-        Assert.AreEqual(32, new StructuredExportOptions().LatencyBatchSize);
-        Assert.AreEqual(20, new StructuredExportOptions().LatencyRepeats);
-        Assert.IsFalse(new StructuredExportOptions().MeasureLatency);
+        Assert.AreEqual(json, JsonSerializer.Serialize(copy));
+        StringAssert.Contains(json, "\"LatencyIntraOpThreads\":3");
+        Assert.AreEqual(32, new StructuredOptions().LatencyBatchSize);
+        Assert.AreEqual(20, new StructuredOptions().LatencyRepeats);
+        Assert.IsFalse(new StructuredOptions().MeasureLatency);
     }
 
     /// <summary>
