@@ -95,6 +95,23 @@ public sealed class AttentionHeadsTests
     }
 
     [TestMethod]
+    public void SelfAttention_ProjectionWidthReadThroughShape_QkvUnprunableWithReason()
+    {
+        // Shape(q)[2] is H·d, which removal changes (Shape(q)[0] and [1], the batch and sequence, are fine and already read).
+        var model = AttentionGraphs.SelfAttention();
+        model.Graph.Initializer.Add(OnnxTensor.FromInt64s("two", [2], []));
+        model.Graph.Node.Add(TestGraphs.Node("Shape", ["q"], ["q_dims"], "q_width_shape"));
+        model.Graph.Node.Add(TestGraphs.Node("Gather", ["q_dims", "two"], ["q_width"], "q_width_gather", TestGraphs.Attr("axis", 0L)));
+        model.Graph.Output.Add(TestGraphs.Value("q_width", TestGraphs.Int64));
+        var (groups, unprunable) = AttentionHeads.Find(model, OrtProbe.Shapes(model, SyntheticFeeds()));
+
+        Assert.IsEmpty(groups);
+        Assert.HasCount(3, unprunable);
+        foreach (var layer in unprunable)
+            StringAssert.StartsWith(layer.Reason, "q_width_shape (Shape): it also reads 'q', which carries the heads of q_reshape");
+    }
+
+    [TestMethod]
     public void Mlp_Find_NoAttentionNothingReported()
     {
         var model = TestGraphs.Mlp();
