@@ -20,13 +20,12 @@ internal sealed class AttentionBlockMatcher
     private readonly OnnxModel model;
     private readonly IReadOnlyDictionary<string, long[]> shapes;
     private readonly Dictionary<string, NodeProto> producers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<NodeProto>> consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<NodeProto, int> order = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, TensorProto> initializers = new(StringComparer.Ordinal);
     private readonly HashSet<string> graphOutputs = new(StringComparer.Ordinal);
     private readonly long opset;
 
-    /// <summary>Indexes the main graph once (producers, consumers, node order, dense initializers).</summary>
+    /// <summary>Indexes the main graph once (producers, node order, dense initializers).</summary>
     public AttentionBlockMatcher(OnnxModel model, IReadOnlyDictionary<string, long[]> shapes)
     {
         this.model = model;
@@ -38,12 +37,6 @@ internal sealed class AttentionBlockMatcher
             order[node] = i;
             foreach (string output in node.Output)
                 if (output.Length > 0) producers[output] = node;
-            foreach (string input in node.Input.Distinct(StringComparer.Ordinal))
-            {
-                if (input.Length == 0) continue;
-                if (!consumers.TryGetValue(input, out var list)) consumers[input] = list = [];
-                list.Add(node);
-            }
         }
         foreach (var tensor in graph.Initializer) initializers.TryAdd(tensor.Name, tensor);
         foreach (var output in graph.Output) graphOutputs.Add(output.Name);
@@ -380,8 +373,8 @@ internal sealed class AttentionBlockMatcher
     private static TensorProto? ConstantTensor(NodeProto constant) =>
         constant.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
 
-    private IReadOnlyList<NodeProto> Consumers(string value) =>
-        consumers.TryGetValue(value, out var list) ? list : [];
+    // Asked of the model each time (not indexed) so that If/Loop/Scan bodies reading the value count as readers too.
+    private IReadOnlyList<NodeProto> Consumers(string value) => model.FindConsumers(value);
 
     // The one node other than Shape nodes that reads the value (checked as RequireOnlyReader does).
     private NodeProto SoleReader(string value, NodeProto writer, int headAxis)
