@@ -31,6 +31,7 @@ internal sealed class PruningPipeline
     private OnnxModel? _teacher;
     private readonly StructuredPlan? _plan;
     private StructuredSelection.Result? _structuredChoice;
+    private readonly bool _projectOnly;
 
     /// <summary>
     /// One seed per Fit, drawn from the MLContext only when something random needs it: fine-tuning (the first
@@ -72,6 +73,12 @@ internal sealed class PruningPipeline
                     $"Granularity {options.Granularity} prunes dependency groups, which the Gradual schedule does not re-select during training yet; use the OneShot or Iterative schedule.");
             _plan = StructuredPlan.Analyze(source, options, prunable);
             Candidates = _plan.Producers;
+        }
+        else if (options.Granularity is PruningGranularity.Neuron or PruningGranularity.Channel && options.Structured.RemoveUnits)
+        {
+            // Lasso, ADMM and CoordinateDescent choose units layer by layer; what they drop in every producer of a group is removed.
+            try { _plan = StructuredPlan.Analyze(source, options, prunable); _projectOnly = true; }
+            catch (InvalidOperationException e) { _services.Warning($"The written file keeps the pruned units as zeros: {e.Message}"); }
         }
         else if (options.Granularity == PruningGranularity.Head)
             throw new NotSupportedException($"Granularity Head is chosen by a criterion (Magnitude or Prune); {options.GetType().Name} does not prune attention heads yet.");
@@ -159,11 +166,13 @@ internal sealed class PruningPipeline
                 : SparseTrainingStage.ZeroPattern(Candidates, current, lasso.IsGroupLasso);
             Apply(model, current, lassoMasks);
             var rows = SparseTrainingStage.Describe(model, Candidates, trained, lassoMasks, outcome.LayerLambdas, lasso.IsGroupLasso);
-            if (fineTuneTask is not null) FineTune(model, lassoMasks, fineTuneTask, null);
+            var lassoHeld = ProjectOntoGroups(model, lassoMasks);
+            if (fineTuneTask is not null) FineTune(model, lassoHeld, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
                 fineTuning: _fineTuneResults, inputShapes: scorerShapes,
-                sparseTraining: new SparseTrainingReport(outcome.Regularizer, outcome.Trials, outcome.Kept, rows, outcome.TargetReached, outcome.Note));
+                sparseTraining: new SparseTrainingReport(outcome.Regularizer, outcome.Trials, outcome.Kept, rows, outcome.TargetReached, outcome.Note),
+                structured: Structured(source, model, data, inputs));
         }
 
         if (_options is AdmmPruningOptions admm)
@@ -173,10 +182,12 @@ internal sealed class PruningPipeline
             var current = trained.Select(v => (float[])v.Clone()).ToList();
             Apply(model, current, outcome.Masks);
             var rows = AdmmStage.Describe(Candidates, trained, outcome.Masks, admm.Granularity != PruningGranularity.Unstructured);
-            if (fineTuneTask is not null) FineTune(model, outcome.Masks, fineTuneTask, null);
+            var admmHeld = ProjectOntoGroups(model, outcome.Masks);
+            if (fineTuneTask is not null) FineTune(model, admmHeld, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-                fineTuning: _fineTuneResults, inputShapes: scorerShapes, admm: new AdmmReport(outcome.Result, rows, outcome.Note));
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes, admm: new AdmmReport(outcome.Result, rows, outcome.Note),
+                structured: Structured(source, model, data, inputs));
         }
 
         if (_options is CoordinateDescentPruningOptions reconstruction)
@@ -191,14 +202,15 @@ internal sealed class PruningPipeline
             var solved = reconstruction.Granularity == PruningGranularity.Neuron
                 ? StructuredReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead)
                 : ReconstructionStage.Run(_services, model, Candidates, reconstruction, batchesForGram, data, rowsRead, RunSeed);
-            if (fineTuneTask is not null) FineTune(model, solved.Masks, fineTuneTask, null);
+            var solvedHeld = ProjectOntoGroups(model, solved.Masks);
+            if (fineTuneTask is not null) FineTune(model, solvedHeld, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-                fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: solved.Layers);
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: solved.Layers, structured: Structured(source, model, data, batchesForGram));
         }
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
-        if (_plan is not null)
+        if (_plan is not null && !_projectOnly)
         {
             IReadOnlyList<PruningMask> groupMasks = [];
             int rounds = _options.Schedule == PruningSchedule.Iterative ? _options.Rounds : 1;
@@ -216,8 +228,7 @@ internal sealed class PruningPipeline
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
                 fineTuning: _fineTuneResults, inputShapes: scorerShapes,
-                structured: new StructuredEmit(_plan, _structuredChoice!, _options.Structured, source, batches ?? inputs ?? ModelInputBatches.Create(model, data.Schema,
-                    _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes), data));
+                structured: Structured(source, model, data, batches ?? inputs));
         }
         switch (_options.Schedule)
         {
@@ -348,6 +359,27 @@ internal sealed class PruningPipeline
         var masks = Select(contexts, fraction, previous);
         Apply(model, values, masks);
         return masks;
+    }
+
+    /// <summary>What the emit stage needs to write the structured model; null when nothing is removed.</summary>
+    private StructuredEmit? Structured(OnnxModel source, OnnxModel model, IDataView data, ModelInputBatches? inputs) =>
+        _plan is null || _structuredChoice is null ? null
+            : new StructuredEmit(_plan, _structuredChoice, _options.Structured, source,
+                inputs ?? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes), data);
+
+    /// <summary>
+    /// For methods that choose units layer by layer (Lasso, ADMM, CoordinateDescent): the channels every producer of a group
+    /// dropped are removed, with all their slices zeroed (biases, normalization, the next layers' inputs), so the written file
+    /// can lose them. Returns the masks to hold fixed while fine-tuning: the method's and the groups' together.
+    /// </summary>
+    private IReadOnlyList<PruningMask> ProjectOntoGroups(OnnxModel model, IReadOnlyList<PruningMask> masks)
+    {
+        if (_plan is null || !_projectOnly) return masks;
+        var keep = _plan.Groups.ToDictionary(g => g.Id, g => GroupMasks.AliveChannels(model, g), StringComparer.Ordinal);
+        _structuredChoice = new StructuredSelection.Result(keep, []);
+        var groupMasks = GroupMasks.Build(model, _plan.Groups, keep);
+        GroupMasks.Apply(model, groupMasks);
+        return GroupMasks.Combine(masks, groupMasks);
     }
 
     /// <summary>
