@@ -197,6 +197,46 @@ public sealed class StructuredRemovalTests
     }
 
     [TestMethod]
+    public void Remove_TwoGroupsOnBothAxesOfOneWeight_SlicesItOnce()
+    {
+        var model = Perceptron([4, 6, 5, 3], seed: 2); // fc1 → relu1 → fc2 → relu2 → fc3, transB = 1
+        ChannelGroup Layer(int i, int width) => new($"fc{i}.weight", ChannelGroupKind.Neuron, width,
+            [Slice($"fc{i}.weight", 0, ChannelRole.Producer, width), Slice($"fc{i}.bias", 0, ChannelRole.Parameter, width), Slice($"fc{i + 1}.weight", 1, ChannelRole.Consumer, width)],
+            [new ChannelValue($"z{i}", 1, 0, 1, 0, width), new ChannelValue($"r{i}", 1, 0, 1, 0, width)], [], false, $"fc{i} → relu{i} → fc{i + 1}");
+        var keep = new Dictionary<string, bool[]>
+        {
+            ["fc1.weight"] = [true, false, true, true, false, true],
+            ["fc2.weight"] = [false, true, true, false, true],
+        };
+
+        var removed = AssertRemovalMatchesMask(model, [Layer(1, 6), Layer(2, 5)], keep, Inputs(("input", [5, 4])));
+
+        CollectionAssert.AreEqual(new long[] { 3, 4 }, Dims(removed, "fc2.weight"));
+        CollectionAssert.AreEqual(new long[] { 3, 3 }, Dims(removed, "fc3.weight"));
+    }
+
+    [TestMethod]
+    public void Remove_GroupReachingTheGraphOutput_KeepsTheMaskedOutputsKeptColumns()
+    {
+        var model = Perceptron([4, 6, 5], seed: 4); // fc1 → relu1 → fc2 = output z2 [N, 5]
+        model.Graph.Output[0].Type = ShapedValue("z2", "N", 5).Type;
+        var group = new ChannelGroup("fc2.weight", ChannelGroupKind.Neuron, 5,
+            [Slice("fc2.weight", 0, ChannelRole.Producer, 5), Slice("fc2.bias", 0, ChannelRole.Parameter, 5)],
+            [new ChannelValue("z2", 1, 0, 1, 0, 5)], [], true, "fc2");
+        bool[] flags = [true, false, false, true, true];
+        var keep = new Dictionary<string, bool[]> { ["fc2.weight"] = flags };
+        var inputs = Inputs(("input", [3, 4]));
+
+        var removed = StructuredRemoval.Remove(model, [group], keep);
+
+        Assert.AreEqual(3, removed.GetShape("z2")![1]);
+        float[] masked = Run(Masked(model, [group], keep), inputs)["z2"];
+        float[] actual = Run(removed, inputs)["z2"];
+        float[] keptColumns = [.. Enumerable.Range(0, masked.Length).Where(i => flags[i % 5]).Select(i => masked[i])];
+        Assert.IsLessThanOrEqualTo(Tolerance, MaxAbsDifference(keptColumns, actual));
+    }
+
+    [TestMethod]
     public void Remove_DepthwiseConvInThePath_UpdatesItsGroupAttribute()
     {
         var nodes = new[]
