@@ -24,9 +24,9 @@ internal static class StructuredExportStage
         if (structured.Options.DynamicBatch && HasFixedBatchOfOne(written))
         {
             var made = BatchDimension.MakeDynamic(written);
-            if (made.Model is { } model)
+            if (made.IsDynamic)
             {
-                written = model;
+                written = made.Model;
                 dynamic = true;
             }
             else notes.Add($"The batch dimension stays fixed at 1: {made.Reason}");
@@ -61,7 +61,8 @@ internal static class StructuredExportStage
             foreach (int batch in new[] { 1, options.LatencyBatchSize }.Distinct())
             {
                 // A dense file that fixes its batch at 1 is timed at batch 1 only, unless the written one is dynamic: then both get the same batch.
-                byte[] denseAtBatch = batch == 1 || !dynamicBatch ? dense : BatchDimension.MakeDynamic(structured.Dense).Model?.ToBytes() ?? dense;
+                byte[] denseAtBatch = dense;
+                if (batch > 1 && HasFixedBatchOfOne(structured.Dense) && BatchDimension.MakeDynamic(structured.Dense) is { IsDynamic: true } made) denseAtBatch = made.Model.ToBytes();
                 if (batch > 1 && denseAtBatch == dense && HasFixedBatchOfOne(structured.Dense)) continue;
                 latencyBefore.Add(OrtLatency.Measure(denseAtBatch, batch, options.LatencyWarmup, options.LatencyRepeats, inputShapes, options.LatencyIntraOpThreads));
                 latencyAfter.Add(OrtLatency.Measure(writtenBytes, batch, options.LatencyWarmup, options.LatencyRepeats, inputShapes, options.LatencyIntraOpThreads));
