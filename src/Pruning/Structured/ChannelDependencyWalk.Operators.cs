@@ -128,7 +128,6 @@ internal sealed partial class ChannelDependencyWalk
             // Mul is 0 when any operand is 0; sums and extrema only when all are.
             string? brokenBy = op == "Mul" && coupled.Any(t => t.BrokenBy is null) ? null : coupled.Select(t => t.BrokenBy).FirstOrDefault(b => b is not null);
             var tag = coupled[0] with { BrokenBy = brokenBy };
-            bool failed = false;
             foreach (var input in inputs.Where(i => i.Tags.Count == 0))
             {
                 switch (Broadcast(input.Value, rank, tag, outShape))
@@ -139,20 +138,19 @@ internal sealed partial class ChannelDependencyWalk
                     case BroadcastKind.PerChannel when _constants.IsInitializer(input.Value):
                         int axis = tag.Axis - (rank - _shapes[input.Value].Length);
                         var role = op == "Div" ? ChannelRole.Statistic : ChannelRole.Parameter;
-                        if (!PerChannelParameter(tag, input.Value, axis, role, name)) failed = true;
+                        PerChannelParameter(tag, input.Value, axis, role, name);
                         if (op == "Mul") tag = tag with { BrokenBy = null }; // a zeroed scale makes the channel 0
                         break;
                     case BroadcastKind.PerChannel:
                         Fail(tag, $"{name} ({op}) combines the channels with {input.Value}, which no analysed layer produces and is not an initializer");
-                        failed = true;
                         break;
                     default:
                         Fail(tag, $"{name} ({op}): {input.Value} does not broadcast along the channels");
-                        failed = true;
                         break;
                 }
             }
-            if (!failed) output.Add(tag);
+            // A failed group still flows on: the values it reaches couple other producers to it, and later reasons are reported too.
+            output.Add(tag);
         }
         if (OnlyFirstOutputRead(node, name)) Emit(node.Output[0], index, output);
     }

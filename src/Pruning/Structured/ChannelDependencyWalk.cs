@@ -156,8 +156,10 @@ internal sealed partial class ChannelDependencyWalk
     /// <summary>Records that <paramref name="value"/> (written by node <paramref name="index"/>) carries <paramref name="tags"/>.</summary>
     private void Emit(string value, int index, IEnumerable<ChannelTag> tags)
     {
+        var added = tags.ToList();
+        if (added.Count == 0) return;
         if (!_tags.TryGetValue(value, out var list)) _tags[value] = list = [];
-        foreach (var tag in tags)
+        foreach (var tag in added)
         {
             list.Add(tag);
             var producer = _producers[tag.Producer];
@@ -217,12 +219,15 @@ internal sealed partial class ChannelDependencyWalk
             {
                 var tag = new ChannelTag(use.Producer, 0, 0, 1, 0, 0, null);
                 if (strangers.Count > 0) Fail(tag, $"{tensor} is also read by {strangers[0]}, which the group does not reach");
-                var other = list.FirstOrDefault(u => u.Root != use.Root && u.Slice.Axis == use.Slice.Axis);
+                var other = list.FirstOrDefault(u => u.Root != use.Root && u.Slice.Axis == use.Slice.Axis && Overlap(u.Slice, use.Slice));
                 if (other.Slice is not null)
                     Fail(tag, $"{tensor} axis {use.Slice.Axis} carries the channels of two groups ({use.Slice.Node} and {other.Slice.Node})");
             }
         }
     }
+
+    private static bool Overlap(ChannelSlice a, ChannelSlice b) =>
+        a.Offset < b.Offset + b.Count * b.Block && b.Offset < a.Offset + a.Count * a.Block;
 
     private ChannelDependencyGraph Build()
     {
