@@ -8,6 +8,7 @@ using Microsoft.ML.Pruning.Criteria;
 using Microsoft.ML.Pruning.Data;
 using Microsoft.ML.Pruning.Onnx;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
+using Microsoft.ML.Pruning.Structured;
 using Microsoft.ML.Pruning.Training;
 
 namespace Microsoft.ML.Pruning.Stages;

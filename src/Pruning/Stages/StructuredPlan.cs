@@ -30,7 +30,7 @@ internal sealed record StructuredPlan(
     /// <exception cref="InvalidOperationException">No group of the asked kind can be pruned; the message lists why, layer by layer.</exception>
     public static StructuredPlan Analyze(OnnxModel model, PruningOptions options, IReadOnlyList<PrunableWeight> prunable)
     {
-        var shapes = ValueShapes.Infer(model, options.InputShapes);
+        var shapes = ValueShapes.Infer(model, options.InputShapes.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         var kind = options.Granularity switch
         {
             PruningGranularity.Neuron => ChannelGroupKind.Neuron,
