@@ -106,6 +106,7 @@ internal static class ReconstructionStage
     /// </summary>
     private static long[] KeptCounts(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CoordinateDescentPruningOptions options)
     {
+        if (options.Pattern is { } pattern) return [.. layers.Select(w => w.ParameterCount / pattern.M * pattern.N)];
         if (options.Scope == PruningScope.Global)
         {
             var selection = new MaskSelectionOptions { Sparsity = options.Sparsity, Scope = PruningScope.Global };
@@ -140,15 +141,19 @@ internal static class ReconstructionStage
         int positions = gram.CalibrationRows ?? 0;
         var notes = new List<string>();
         if (RankDeficiency(services, layer.Name, gram, inputs, options, solver) is { } rankNote) notes.Add(rankNote);
-        var target = options.Lambda is double lambda
-            ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
-            : SparsityTarget.PerLayer(kept, options.Refit);
         // With a bias on the layer (and FreeIntercept), the problem is solved on the centred inputs and the bias then takes
         // the mean of what the new weights no longer carry: b̂ = b + (s_dᵀw − sᵀŵ)/r.
         var bias = options.FreeIntercept && gram.ColumnSums is not null && (cross is null || cross.DenseColumnSums is not null)
             ? StructuredReconstructionStage.ConsumerBias(model, layer, outputs) : null;
         var problem = bias is null ? gram : gram.Centered();
         var problemCross = bias is null || cross is null ? cross : cross.Centered(gram.ColumnSums!, positions);
+        // N:M: each row's support by |w_j|·√G_jj on the problem's G, then the least-squares refit of that support.
+        var target = options.Pattern is { } pattern
+            ? SparsityTarget.RefitOnSupport(SupportChoice.ForPattern(problem, w, outputs, inputs, pattern.N, pattern.M))
+            : options.Lambda is double lambda
+                ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
+                : SparsityTarget.PerLayer(kept, options.Refit);
+        if (options.Pattern is { } notedPattern) notes.Add($"N:M {notedPattern}: each row's support chosen by |w|·√G_jj and refit by least squares.");
         var solution = LayerLassoSolver.Solve(problem, solved, outputs, target, solver, problemCross);
         watch.Stop();
 

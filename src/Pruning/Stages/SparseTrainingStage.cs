@@ -297,9 +297,9 @@ internal static class SparseTrainingStage
         {
             if (options.LayerSparsity.TryGetValue(layers[l].Name, out double own)) plan.Add(([l], own));
             else if (options.Scope == PruningScope.Global) pooled.Add(l);
-            else plan.Add(([l], options.Sparsity));
+            else plan.Add(([l], options.EffectiveSparsity));
         }
-        if (pooled.Count > 0) plan.Add(([.. pooled], options.Sparsity));
+        if (pooled.Count > 0) plan.Add(([.. pooled], options.EffectiveSparsity));
         return [.. plan.Select(p =>
         {
             long total = p.Layers.Sum(Size);
