@@ -99,6 +99,25 @@ internal static class SupportChoice
         return mask.Keep.ToArray();
     }
 
+    /// <summary>
+    /// Where the refit left a weight of the chosen support at exactly zero (its input is zero, or constant and centred away, on
+    /// every calibration row, so the data cannot fit it), the original weight is kept: the calibration outputs do not change,
+    /// and an N:M support keeps exactly N in every group. Both arrays rows × n row-major.
+    /// </summary>
+    public static void KeepUnfitted(float[] refit, float[] weights, bool[] support)
+    {
+        ArgumentNullException.ThrowIfNull(refit);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(support);
+        for (int i = 0; i < refit.Length; i++)
+        {
+            if (support[i] && refit[i] == 0)
+            {
+                refit[i] = weights[i];
+            }
+        }
+    }
+
     private static int Compare(double primaryA, double secondaryA, long indexA, double primaryB, double secondaryB, long indexB)
     {
         int order = primaryB.CompareTo(primaryA);

@@ -54,12 +54,14 @@ internal static class ConvReconstruction
                 continue;
             }
             // N:M: groups along the input channels of each filter at each kernel position ([C/group, kernel] per row).
-            var target = options.Pattern is { } pattern
-                ? SparsityTarget.RefitOnSupport(SupportChoice.ForPattern(gram.Groups[g], w, rows, (int)layer.Shape[1], pattern.N, pattern.M))
+            bool[]? patternSupport = options.Pattern is { } pattern ? SupportChoice.ForPattern(gram.Groups[g], w, rows, (int)layer.Shape[1], pattern.N, pattern.M) : null;
+            var target = patternSupport is not null
+                ? SparsityTarget.RefitOnSupport(patternSupport)
                 : options.Lambda is double lambda
                     ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
                     : SparsityTarget.PerLayer(groupKept, options.Refit);
             var solution = LayerLassoSolver.Solve(gram.Groups[g], w, rows, target, solver);
+            if (patternSupport is not null) SupportChoice.KeepUnfitted(solution.Weights, w, patternSupport);
             solution.Weights.CopyTo(pruned, g * block);
             solutions[g] = solution;
             residual += solution.RelativeReconstructionError * solution.RelativeReconstructionError * norm;

@@ -148,8 +148,9 @@ internal static class ReconstructionStage
         var problem = bias is null ? gram : gram.Centered();
         var problemCross = bias is null || cross is null ? cross : cross.Centered(gram.ColumnSums!, positions);
         // N:M: each row's support by |w_j|·√G_jj on the problem's G, then the least-squares refit of that support.
-        var target = options.Pattern is { } pattern
-            ? SparsityTarget.RefitOnSupport(SupportChoice.ForPattern(problem, w, outputs, inputs, pattern.N, pattern.M))
+        bool[]? patternSupport = options.Pattern is { } pattern ? SupportChoice.ForPattern(problem, w, outputs, inputs, pattern.N, pattern.M) : null;
+        var target = patternSupport is not null
+            ? SparsityTarget.RefitOnSupport(patternSupport)
             : options.Lambda is double lambda
                 ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
                 : SparsityTarget.PerLayer(kept, options.Refit);
@@ -191,6 +192,7 @@ internal static class ReconstructionStage
         if (rowWeights is not null)
             for (int i = 0; i < outputs; i++)
                 for (int j = 0; j < inputs; j++) result[(long)i * inputs + j] = (float)(result[(long)i * inputs + j] / rowWeights[i]);
+        if (patternSupport is not null) SupportChoice.KeepUnfitted(result, w, patternSupport);
         if (bias is not null)
         {
             var b = OnnxTensor.ToFloatArray(model.GetInitializer(bias.Name));
