@@ -10,7 +10,7 @@ namespace Microsoft.ML.Pruning;
 /// <see cref="PruningOptions.Granularity"/> Neuron or Channel the penalty is group Lasso (ℓ2,1 over output units) and
 /// whole units reach zero. Biases and normalization parameters are not penalized. The masks are the zero pattern,
 /// rounded to the exact target count; then the optional <see cref="PruningOptions.FineTune"/> retrains with the masks fixed.
-/// With <see cref="PruningGranularity.NM"/> the penalty is plain L1, λ is searched for the pattern's 1 − N/M (or given), and the
+/// With <see cref="PruningGranularity.NM"/> the penalty is plain L1, λ is searched per layer for the pattern's 1 − N/M (or given), and the
 /// trained weights are rounded to the pattern: each group of M keeps its N largest |w| (a group where the penalty zeroed more
 /// than M − N weights keeps zeros among its N, so it ends with fewer than N non-zeros).
 /// </summary>

@@ -261,7 +261,7 @@ internal sealed class PruningPipeline
             {
                 string target = lasso.Lambda is double lambda
                     ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
-                    : $"{Target}, {_options.Scope.ToString().ToLowerInvariant()} scope, λ searched";
+                    : _options.Pattern is not null ? $"{Target}, λ searched per layer" : $"{Target}, {_options.Scope.ToString().ToLowerInvariant()} scope, λ searched";
                 if (lasso.Lambda is not null && _options.Pattern is { } lassoPattern) target += $", rounded to the {lassoPattern} pattern";
                 string lassoTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 int epochs = lasso.Training.Epochs;
@@ -279,7 +279,8 @@ internal sealed class PruningPipeline
                 string admmTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 int epochs = admm.Training.Epochs;
                 string sparsity = admm.LayerSparsity.Count > 0 ? $"{Target} (per-layer overrides)" : Target;
-                return $"ADMM ({rho}, {rounds}), {sparsity}, {_options.Scope.ToString().ToLowerInvariant()} scope, {epochs} epoch{(epochs == 1 ? "" : "s")}, " +
+                string admmScope = _options.Pattern is null ? $"{_options.Scope.ToString().ToLowerInvariant()} scope, " : "";
+                return $"ADMM ({rho}, {rounds}), {sparsity}, {admmScope}{epochs} epoch{(epochs == 1 ? "" : "s")}, " +
                        $"hard-pruned to Z's support{admmTune}";
             }
             if (_options is CoordinateDescentPruningOptions cd)
@@ -292,8 +293,8 @@ internal sealed class PruningPipeline
                        $"{_options.CalibrationRows} calibration rows{cdTune}";
             }
             string tune = _options.FineTune is { } f ? $", fine-tuned {f.Epochs} epoch{(f.Epochs == 1 ? "" : "s")}{(_options.Schedule == PruningSchedule.Iterative ? " per round" : "")}" : "";
-            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {_options.Scope.ToString().ToLowerInvariant()} scope, " +
-                   $"{Target}, {schedule}{calibration}{tune}";
+            string scope = _options.Pattern is null ? $"{_options.Scope.ToString().ToLowerInvariant()} scope, " : ""; // a pattern holds in every group
+            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {scope}{Target}, {schedule}{calibration}{tune}";
         }
     }
 

@@ -296,7 +296,7 @@ internal static class SparseTrainingStage
         for (int l = 0; l < layers.Count; l++)
         {
             if (options.LayerSparsity.TryGetValue(layers[l].Name, out double own)) plan.Add(([l], own));
-            else if (options.Scope == PruningScope.Global) pooled.Add(l);
+            else if (options.Scope == PruningScope.Global && options.Pattern is null) pooled.Add(l); // N:M: every layer its own 1 − N/M, so its own λ
             else plan.Add(([l], options.EffectiveSparsity));
         }
         if (pooled.Count > 0) plan.Add(([.. pooled], options.EffectiveSparsity));
