@@ -20,7 +20,9 @@ namespace Microsoft.ML.Pruning;
 /// the output units (<see cref="PruningGranularity.Neuron"/>, <see cref="PruningGranularity.Channel"/>: whole units, the k of
 /// largest L2 norm of W + U are kept); <see cref="PruningOptions.Scope"/> Global (default) keeps k over all layers through one
 /// threshold, Layer keeps each layer's own share, and with Layer <see cref="PruningOptions.LayerSparsity"/> overrides a layer's
-/// share. Only the OneShot schedule applies.</para>
+/// share. With <see cref="PruningGranularity.NM"/> the projection keeps the N largest |w + u| of every M consecutive weights along
+/// each layer's input dimension, so Z and the final masks have the pattern (Sparsity and Scope are not used). Only the OneShot
+/// schedule applies.</para>
 /// <para>ρ: a round ends every <see cref="StepsPerRound"/> optimizer steps, or with every <see cref="EpochsPerRound"/>-th epoch
 /// (default each epoch); after a round ρ is multiplied by <see cref="RhoFactor"/> up to <see cref="RhoMax"/>
 /// (<see cref="AdmmRhoSchedule.Multiply"/>) or stays (<see cref="AdmmRhoSchedule.Constant"/>). A growing ρ pulls the weights
@@ -76,7 +78,9 @@ public sealed class AdmmPruningOptions : PruningOptions, ISparsityTrainingOption
     /// </summary>
     internal AdmmSettings ToAdmmSettings(IReadOnlyList<PrunableWeight> layers)
     {
-        var settings = AdmmSettings.ForSparsity(layers, Sparsity, Scope, Granularity);
+        var settings = Pattern is { } pattern
+            ? AdmmSettings.ForPattern(layers, pattern.N, pattern.M)
+            : AdmmSettings.ForSparsity(layers, Sparsity, Scope, Granularity);
         if (LayerSparsity.Count > 0)
         {
             settings = settings with

@@ -48,6 +48,12 @@ namespace Microsoft.ML.Pruning;
 /// Neurons whose consumer is a Conv, and <see cref="PruningGranularity.Channel"/> (Conv filters), are refused with
 /// <see cref="NotSupportedException"/> naming the layer.
 /// </para>
+/// <para>
+/// <see cref="PruningGranularity.NM"/>: each output row's support is the N:M pattern chosen by |w_j|·√G_jj (the output each
+/// weight carries on the calibration data, Wanda's score; groups along the inputs, for a Conv along the input channels of
+/// each filter and kernel position), and the row is refit by least squares on that support (<c>SupportRefit</c>), with the
+/// bias free as above. No Lasso runs, so <see cref="Lambda"/> must be null and <see cref="Refit"/> true.
+/// </para>
 /// </remarks>
 /// <example><code>
 /// var pruned = mlContext.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
@@ -147,6 +153,10 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     internal override void Validate()
     {
         base.Validate();
+        if (Granularity == PruningGranularity.NM && (Lambda is not null || !Refit))
+            throw new ArgumentException(
+                $"CoordinateDescent with Granularity NM chooses each row's N:M support by |w|·√G_jj and refits it by least squares; " +
+                $"{(Lambda is not null ? $"{nameof(Lambda)} must be null" : $"{nameof(Refit)} must be true")}.", Lambda is not null ? nameof(Lambda) : nameof(Refit));
         if (Lambda is double lambda)
         {
             if (!(lambda >= 0) || double.IsInfinity(lambda))

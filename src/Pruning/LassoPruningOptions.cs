@@ -10,6 +10,9 @@ namespace Microsoft.ML.Pruning;
 /// <see cref="PruningOptions.Granularity"/> Neuron or Channel the penalty is group Lasso (ℓ2,1 over output units) and
 /// whole units reach zero. Biases and normalization parameters are not penalized. The masks are the zero pattern,
 /// rounded to the exact target count; then the optional <see cref="PruningOptions.FineTune"/> retrains with the masks fixed.
+/// With <see cref="PruningGranularity.NM"/> the penalty is plain L1, λ is searched per layer for the pattern's 1 − N/M (or given), and the
+/// trained weights are rounded to the pattern: each group of M keeps its N largest |w| (a group where the penalty zeroed more
+/// than M − N weights keeps zeros among its N, so it ends with fewer than N non-zeros).
 /// </summary>
 /// <remarks>
 /// <para>λ is either given (<see cref="Lambda"/>; the sparsity is what it gives, masks = the exact zeros) or searched for
@@ -81,7 +84,7 @@ public sealed class LassoPruningOptions : PruningOptions, ISparsityTrainingOptio
     string ISparsityTrainingOptions.MethodName => "Lasso";
 
     /// <summary>Whether the run penalizes whole output units (group Lasso).</summary>
-    internal bool IsGroupLasso => Granularity != PruningGranularity.Unstructured;
+    internal bool IsGroupLasso => Granularity is PruningGranularity.Neuron or PruningGranularity.Channel;
 
     internal override void Validate()
     {
@@ -90,12 +93,13 @@ public sealed class LassoPruningOptions : PruningOptions, ISparsityTrainingOptio
         {
             if (!(lambda >= 0) || double.IsInfinity(lambda))
                 throw new ArgumentOutOfRangeException(nameof(Lambda), lambda, $"{nameof(Lambda)} must be a finite value ≥ 0; got {lambda}.");
-            if (Sparsity != 0 || LayerSparsity.Count > 0)
+            // With NM the pattern, not Sparsity, decides the masks: λ's zero pattern is rounded to it.
+            if (Granularity != PruningGranularity.NM && (Sparsity != 0 || LayerSparsity.Count > 0))
                 throw new ArgumentException(
                     $"Both {nameof(Sparsity)} ({Sparsity}{(LayerSparsity.Count > 0 ? $", and {nameof(LayerSparsity)}" : "")}) and {nameof(Lambda)} ({lambda}) are set; " +
                     $"set one: with {nameof(Lambda)}, set {nameof(Sparsity)} = 0 and leave {nameof(LayerSparsity)} empty (λ decides the sparsity).", nameof(Lambda));
         }
-        else if (Sparsity == 0 && LayerSparsity.Count == 0)
+        else if (Granularity != PruningGranularity.NM && Sparsity == 0 && LayerSparsity.Count == 0)
         {
             throw new ArgumentException($"Set a target {nameof(Sparsity)} > 0 (λ is then searched) or a {nameof(Lambda)}.", nameof(Sparsity));
         }

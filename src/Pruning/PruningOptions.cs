@@ -39,14 +39,29 @@ public abstract class PruningOptions
     /// <summary>
     /// Fraction pruned, in [0, 1): of the weights (<see cref="PruningGranularity.Unstructured"/>) or of the output
     /// units (<see cref="PruningGranularity.Neuron"/>, <see cref="PruningGranularity.Channel"/>). 0 leaves the model unchanged.
+    /// Not used with <see cref="PruningGranularity.NM"/>: the pattern prunes every candidate layer to exactly 1 − N/M.
     /// </summary>
     public double Sparsity { get; set; } = 0.5;
 
     /// <summary>One threshold across all layers (default), or each layer pruned to the target on its own.</summary>
     public PruningScope Scope { get; set; } = PruningScope.Global;
 
-    /// <summary>Single weights (default), or whole neurons / channels.</summary>
+    /// <summary>Single weights (default), whole neurons / channels, or an N:M pattern (<see cref="PruningGranularity.NM"/>).</summary>
     public PruningGranularity Granularity { get; set; } = PruningGranularity.Unstructured;
+
+    /// <summary>
+    /// N of the N:M pattern (<see cref="PruningGranularity.NM"/>): weights kept in every group of <see cref="PatternM"/>
+    /// consecutive weights along a layer's input dimension; 1 ≤ N &lt; M. Default 2. Read only with Granularity NM.
+    /// </summary>
+    /// <example><code>options.Granularity = PruningGranularity.NM; options.PatternN = 2; options.PatternM = 4; // 2:4, 50 % of every candidate layer</code></example>
+    public int PatternN { get; set; } = 2;
+
+    /// <summary>
+    /// M of the N:M pattern (<see cref="PruningGranularity.NM"/>): the group size, at least 2; it must divide every candidate
+    /// layer's input dimension (Gemm/MatMul: K; Conv: input channels per group), else the estimator refuses the layer by name
+    /// when it is built (leave such layers dense with <see cref="ExcludedLayers"/>). Default 4. Read only with Granularity NM.
+    /// </summary>
+    public int PatternM { get; set; } = 4;
 
     /// <summary>
     /// How the structured granularities (Neuron, Channel, Head) bound their choice and write the file: physical removal,
@@ -125,6 +140,7 @@ public abstract class PruningOptions
             throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, $"{nameof(Schedule)} must be one of {string.Join(", ", Enum.GetNames<PruningSchedule>())}; got {Schedule}.");
         if (Structured is null) throw new ArgumentNullException(nameof(Structured));
         Structured.Validate();
+        if (Granularity == PruningGranularity.NM) ValidatePattern();
         if (ExcludedLayers is null) throw new ArgumentNullException(nameof(ExcludedLayers));
         if (LayerSparsity is null) throw new ArgumentNullException(nameof(LayerSparsity));
         foreach (var (layer, sparsity) in LayerSparsity)
@@ -151,6 +167,31 @@ public abstract class PruningOptions
             throw new ArgumentException($"{nameof(LabelColumnName)} is empty; leave it null to take FineTune's.", nameof(LabelColumnName));
         FineTune?.Validate();
     }
+
+    /// <summary>
+    /// With <see cref="PruningGranularity.NM"/>: 1 ≤ N &lt; M, M ≥ 2, and no per-layer targets (every layer gets the pattern's
+    /// 1 − N/M; a layer that should stay dense goes to <see cref="ExcludedLayers"/>).
+    /// </summary>
+    private void ValidatePattern()
+    {
+        if (PatternM < 2)
+            throw new ArgumentOutOfRangeException(nameof(PatternM), PatternM, $"{nameof(PatternM)} (M of the N:M pattern) must be at least 2; got {PatternM}.");
+        if (PatternN < 1)
+            throw new ArgumentOutOfRangeException(nameof(PatternN), PatternN, $"{nameof(PatternN)} (N of the N:M pattern) must be at least 1; got {PatternN}.");
+        if (PatternN >= PatternM)
+            throw new ArgumentOutOfRangeException(nameof(PatternN), PatternN,
+                $"{nameof(PatternN)} must be less than {nameof(PatternM)} (N:M keeps N of every M weights); got {PatternN}:{PatternM}.");
+        if (LayerSparsity is { Count: > 0 })
+            throw new ArgumentException(
+                $"Granularity NM prunes every candidate layer to the pattern's 1 − N/M; {nameof(LayerSparsity)} ({string.Join(", ", LayerSparsity.Keys)}) cannot apply. " +
+                $"Leave a layer dense with {nameof(ExcludedLayers)}.", nameof(LayerSparsity));
+    }
+
+    /// <summary>The N:M pattern, with <see cref="PruningGranularity.NM"/>; null otherwise.</summary>
+    internal NMPattern? Pattern => Granularity == PruningGranularity.NM ? new NMPattern(PatternN, PatternM) : null;
+
+    /// <summary>The share of candidate weights (or units) pruned: the pattern's 1 − N/M with NM, else <see cref="Sparsity"/>.</summary>
+    internal double EffectiveSparsity => Pattern?.Sparsity ?? Sparsity;
 
     /// <summary>The label column gradient criteria use, if any.</summary>
     internal string? EffectiveLabelColumn => LabelColumnName ?? FineTune?.LabelColumnName;

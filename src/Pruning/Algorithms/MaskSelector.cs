@@ -90,6 +90,46 @@ public static class MaskSelector
     public static IReadOnlyList<PruningMask> SelectByMagnitude(IReadOnlyList<LayerValues> weights, double sparsity, PruningScope scope = PruningScope.Global) =>
         SelectByMagnitude(weights, new MaskSelectionOptions { Sparsity = sparsity, Scope = scope });
 
+    /// <summary>
+    /// N:M selection (<see cref="PruningGranularity.NM"/>): of every <paramref name="m"/> consecutive entries along
+    /// <paramref name="axis"/> of the row-major tensor of <paramref name="shape"/>, the <paramref name="n"/> of highest score
+    /// are kept, separately for every position of the other axes. Of equal scores the earlier index is pruned first, so
+    /// every group keeps exactly <paramref name="n"/>.
+    /// </summary>
+    /// <param name="scores">One non-negative score per weight of the layer, row-major.</param>
+    /// <param name="shape">The weight's shape, e.g. [out, in] for Gemm with transB = 1.</param>
+    /// <param name="axis">The axis the groups run along: the input dimension (1 of [out, in], 0 of MatMul's [in, out], 1 of Conv's [M, C/group, kernel…]).</param>
+    /// <param name="n">Weights kept per group, 0 ≤ n ≤ m.</param>
+    /// <param name="m">Weights per group, at least 1; it must divide the axis.</param>
+    /// <returns>The layer's mask; it prunes exactly (m − n)/m of the weights.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">n or m out of range, m does not divide the axis, or the axis is outside the shape.</exception>
+    /// <exception cref="ArgumentException">The shape does not hold the scores, the layer has no name, or a score is negative.</exception>
+    /// <exception cref="InvalidDataException">A score is NaN; the message names the layer.</exception>
+    /// <example>
+    /// <code>
+    /// // 2:4 along the inputs of a Gemm weight [out = 3, in = 8] (transB = 1): each row keeps 2 of every 4.
+    /// PruningMask mask = MaskSelector.SelectNM(new LayerValues("fc.weight", wandaScores), [3, 8], axis: 1, n: 2, m: 4);
+    /// </code>
+    /// </example>
+    public static PruningMask SelectNM(LayerValues scores, IReadOnlyList<long> shape, int axis, int n, int m) =>
+        NMGroupSelection.Select(scores.Name, scores.Values.Span, magnitude: false, shape, axis, n, m);
+
+    /// <summary>
+    /// N:M selection by weight magnitude: of every <paramref name="m"/> consecutive weights along <paramref name="axis"/>,
+    /// the <paramref name="n"/> of largest |w| are kept (existing zeros are the first pruned).
+    /// </summary>
+    /// <param name="weights">The layer's weights, row-major.</param>
+    /// <param name="shape">The weight's shape.</param>
+    /// <param name="axis">The axis the groups run along (the input dimension).</param>
+    /// <param name="n">Weights kept per group, 0 ≤ n ≤ m.</param>
+    /// <param name="m">Weights per group, at least 1; it must divide the axis.</param>
+    /// <returns>The layer's mask.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">n or m out of range, m does not divide the axis, or the axis is outside the shape.</exception>
+    /// <exception cref="ArgumentException">The shape does not hold the weights, or the layer has no name.</exception>
+    /// <exception cref="InvalidDataException">A weight is NaN; the message names the layer.</exception>
+    public static PruningMask SelectNMByMagnitude(LayerValues weights, IReadOnlyList<long> shape, int axis, int n, int m) =>
+        NMGroupSelection.Select(weights.Name, weights.Values.Span, magnitude: true, shape, axis, n, m);
+
     private static PruningMask[] SelectCore(IReadOnlyList<LayerValues> layers, MaskSelectionOptions options, bool magnitude, string layersName)
     {
         ArgumentNullException.ThrowIfNull(layers, layersName);

@@ -78,6 +78,46 @@ internal static class SupportChoice
         return kept;
     }
 
+    /// <summary>
+    /// N:M supports of a layer's rows (rows × n row-major, true = kept): each row viewed as [channels, n/channels] keeps, of
+    /// every <paramref name="m"/> consecutive channels at each inner position, the <paramref name="kept"/> of largest
+    /// |w_j|·√G_jj (the output the weight carries on the calibration data), ties as <see cref="Algorithms.MaskSelector"/>.
+    /// A Gemm/MatMul row has channels = n; a Conv group's row [C/group·kernel] has channels = C/group.
+    /// </summary>
+    public static bool[] ForPattern(GramMatrix gram, float[] weights, int rows, int channels, int kept, int m)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(weights);
+        int n = gram.Size;
+        var scores = new float[weights.Length];
+        for (long i = 0; i < weights.Length; i++)
+        {
+            int j = (int)(i % n);
+            scores[i] = (float)(Math.Abs(weights[i]) * Math.Sqrt(Math.Max(0, gram.Diagonal(j) - gram.Damping)));
+        }
+        var mask = Algorithms.MaskSelector.SelectNM(new Algorithms.LayerValues("row supports", scores), [rows, channels, n / channels], 1, kept, m);
+        return mask.Keep.ToArray();
+    }
+
+    /// <summary>
+    /// Where the refit left a weight of the chosen support at exactly zero (its input is zero, or constant and centred away, on
+    /// every calibration row, so the data cannot fit it), the original weight is kept: the calibration outputs do not change,
+    /// and an N:M support keeps exactly N in every group. Both arrays rows × n row-major.
+    /// </summary>
+    public static void KeepUnfitted(float[] refit, float[] weights, bool[] support)
+    {
+        ArgumentNullException.ThrowIfNull(refit);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(support);
+        for (int i = 0; i < refit.Length; i++)
+        {
+            if (support[i] && refit[i] == 0)
+            {
+                refit[i] = weights[i];
+            }
+        }
+    }
+
     private static int Compare(double primaryA, double secondaryA, long indexA, double primaryB, double secondaryB, long indexB)
     {
         int order = primaryB.CompareTo(primaryA);

@@ -53,10 +53,15 @@ internal static class ConvReconstruction
                 w.CopyTo(pruned, g * block);
                 continue;
             }
-            var target = options.Lambda is double lambda
-                ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
-                : SparsityTarget.PerLayer(groupKept, options.Refit);
+            // N:M: groups along the input channels of each filter at each kernel position ([C/group, kernel] per row).
+            bool[]? patternSupport = options.Pattern is { } pattern ? SupportChoice.ForPattern(gram.Groups[g], w, rows, (int)layer.Shape[1], pattern.N, pattern.M) : null;
+            var target = patternSupport is not null
+                ? SparsityTarget.RefitOnSupport(patternSupport)
+                : options.Lambda is double lambda
+                    ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
+                    : SparsityTarget.PerLayer(groupKept, options.Refit);
             var solution = LayerLassoSolver.Solve(gram.Groups[g], w, rows, target, solver);
+            if (patternSupport is not null) SupportChoice.KeepUnfitted(solution.Weights, w, patternSupport);
             solution.Weights.CopyTo(pruned, g * block);
             solutions[g] = solution;
             residual += solution.RelativeReconstructionError * solution.RelativeReconstructionError * norm;
@@ -70,7 +75,8 @@ internal static class ConvReconstruction
         if (damped > 0) notes.Add($"{damped} row(s) refit with extra damping (singular G on the kept inputs).");
         int unconverged = solved.Sum(s => s.RowResults.Count(r => !r.Converged));
         if (unconverged > 0) notes.Add($"{unconverged} row(s) stopped at {nameof(CoordinateDescentPruningOptions.MaxIterations)} before the duality-gap tolerance.");
-        if (groups > 1) notes.Add($"{groups} groups solved separately{(options.Lambda is null ? $", {kept / groups}{(kept % groups != 0 ? "–" + (kept / groups + 1) : "")} weights kept in each" : "")}.");
+        if (options.Pattern is { } notedPattern) notes.Add($"N:M {notedPattern} along the input channels: each row's support chosen by |w|·√G_jj and refit by least squares.");
+        if (groups > 1 && options.Pattern is null) notes.Add($"{groups} groups solved separately{(options.Lambda is null ? $", {kept / groups}{(kept % groups != 0 ? "–" + (kept / groups + 1) : "")} weights kept in each" : "")}.");
 
         var rowResults = solved.SelectMany(s => s.RowResults).ToList();
         double error = groups == 1 && solved.Count == 1 ? solved[0].RelativeReconstructionError : output > 0 ? Math.Sqrt(residual / output) : 0;

@@ -48,6 +48,9 @@ internal sealed class PruningPipeline
         _options = options;
         _criterion = PruningCriteria.Create(options.CriterionName);
         string criterion = $"Criterion '{_criterion.Name}'";
+        if (options.Granularity == PruningGranularity.NM && !_criterion.Granularities.Contains(PruningGranularity.Unstructured))
+            throw new ArgumentOutOfRangeException(nameof(PruningOptions.Granularity), options.Granularity,
+                $"Granularity NM ranks single weights within each group; {criterion} scores {string.Join(", ", _criterion.Granularities)}, not single weights (Unstructured).");
         if (!_criterion.Granularities.Contains(StructuredPlan.ScoringGranularity(options.Granularity)))
             throw new ArgumentOutOfRangeException(nameof(PruningOptions.Granularity), options.Granularity,
                 $"{criterion} scores {string.Join(", ", _criterion.Granularities)}; Granularity {options.Granularity} is not one of them.");
@@ -87,6 +90,9 @@ internal sealed class PruningPipeline
             throw new InvalidOperationException(prunable.Any(w => Fits(w, options.Granularity))
                 ? "Every prunable weight of the model is in ExcludedLayers; nothing is left to prune."
                 : $"Granularity {options.Granularity} prunes {(options.Granularity == PruningGranularity.Channel ? "Conv" : "Gemm and MatMul")} layers; the model has none.");
+        // N:M groups must tile each candidate's input dimension: refused by name now, before any data is read.
+        if (options.Pattern is { } pattern)
+            foreach (var w in Candidates) pattern.CheckDivides(w, nameof(PruningOptions.PatternM));
         if (_backend is not null) CheckTrainable(source);
         if (options is CoordinateDescentPruningOptions reconstruction) GramMemoryBudget.Check(source, Candidates, reconstruction);
         if (options is CoordinateDescentPruningOptions { Granularity: PruningGranularity.Channel })
@@ -162,7 +168,7 @@ internal sealed class PruningPipeline
             var outcome = SparseTrainingStage.Run(_backend!, model, Candidates, lasso, sparseTask!, RunSeed, _services, _teacher);
             var trained = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
             var current = trained.Select(v => (float[])v.Clone()).ToList();
-            var lassoMasks = lasso.Lambda is null
+            var lassoMasks = lasso.Lambda is null || lasso.Pattern is not null
                 ? Select(Contexts(model, current, null, null), 1.0, null)
                 : SparseTrainingStage.ZeroPattern(Candidates, current, lasso.IsGroupLasso);
             Apply(model, current, lassoMasks);
@@ -182,7 +188,7 @@ internal sealed class PruningPipeline
             var trained = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
             var current = trained.Select(v => (float[])v.Clone()).ToList();
             Apply(model, current, outcome.Masks);
-            var rows = AdmmStage.Describe(Candidates, trained, outcome.Masks, admm.Granularity != PruningGranularity.Unstructured);
+            var rows = AdmmStage.Describe(Candidates, trained, outcome.Masks, admm.Granularity is PruningGranularity.Neuron or PruningGranularity.Channel);
             var admmHeld = ProjectOntoGroups(model, outcome.Masks);
             if (fineTuneTask is not null) FineTune(model, admmHeld, fineTuneTask, null);
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
@@ -243,7 +249,9 @@ internal sealed class PruningPipeline
                 {
                     double fraction = 1 - Math.Pow(1 - (double)round / _options.Rounds, 3);
                     previous = PruneOnce(model, values, data, batches, gradientTask, fraction, previous);
-                    _services.Info($"Round {round}/{_options.Rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
+                    _services.Info(_options.Pattern is { } roundPattern
+                        ? $"Round {round}/{_options.Rounds}: {roundPattern.KeptAt(fraction)} of every {roundPattern.M} weights kept."
+                        : $"Round {round}/{_options.Rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
                     if (fineTuneTask is not null)
                     {
                         FineTune(model, previous, fineTuneTask, null);
@@ -298,7 +306,8 @@ internal sealed class PruningPipeline
             {
                 string target = lasso.Lambda is double lambda
                     ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
-                    : $"{Fraction(_options.Sparsity)} {Unit}, {_options.Scope.ToString().ToLowerInvariant()} scope, λ searched";
+                    : _options.Pattern is not null ? $"{Target}, λ searched per layer" : $"{Target}, {_options.Scope.ToString().ToLowerInvariant()} scope, λ searched";
+                if (lasso.Lambda is not null && _options.Pattern is { } lassoPattern) target += $", rounded to the {lassoPattern} pattern";
                 string lassoTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 int epochs = lasso.Training.Epochs;
                 return $"Lasso ({(lasso.IsGroupLasso ? $"group L1 over {_options.Granularity.ToString().ToLowerInvariant()}s" : "L1")}, proximal steps), {target}, " +
@@ -314,25 +323,30 @@ internal sealed class PruningPipeline
                     : admm.EpochsPerRound == 1 ? "a round per epoch" : $"a round every {admm.EpochsPerRound} epochs";
                 string admmTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 int epochs = admm.Training.Epochs;
-                string sparsity = admm.LayerSparsity.Count > 0 ? $"{Fraction(_options.Sparsity)} {Unit} (per-layer overrides)" : $"{Fraction(_options.Sparsity)} {Unit}";
-                return $"ADMM ({rho}, {rounds}), {sparsity}, {_options.Scope.ToString().ToLowerInvariant()} scope, {epochs} epoch{(epochs == 1 ? "" : "s")}, " +
+                string sparsity = admm.LayerSparsity.Count > 0 ? $"{Target} (per-layer overrides)" : Target;
+                string admmScope = _options.Pattern is null ? $"{_options.Scope.ToString().ToLowerInvariant()} scope, " : "";
+                return $"ADMM ({rho}, {rounds}), {sparsity}, {admmScope}{epochs} epoch{(epochs == 1 ? "" : "s")}, " +
                        $"hard-pruned to Z's support{admmTune}";
             }
             if (_options is CoordinateDescentPruningOptions cd)
             {
                 string target = cd.Lambda is double lambda
                     ? $"λ = {lambda.ToString("G4", CultureInfo.InvariantCulture)}"
-                    : $"{Fraction(_options.Sparsity)} {Unit}, {_options.Scope.ToString().ToLowerInvariant()} scope";
+                    : _options.Pattern is not null ? $"{Target}, support per row by |w|·√G_jj" : $"{Target}, {_options.Scope.ToString().ToLowerInvariant()} scope";
                 string cdTune = _options.FineTune is { } t ? $", fine-tuned {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}" : "";
                 return $"CoordinateDescent ({(cd.Sequential ? "sequential" : "parallel")}, {(cd.Refit ? "least-squares refit" : "Lasso values")}), {target}, " +
                        $"{_options.CalibrationRows} calibration rows{cdTune}";
             }
             string tune = _options.FineTune is { } f ? $", fine-tuned {f.Epochs} epoch{(f.Epochs == 1 ? "" : "s")}{(_options.Schedule == PruningSchedule.Iterative ? " per round" : "")}" : "";
-            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {_options.Scope.ToString().ToLowerInvariant()} scope, " +
-                   $"{Fraction(_options.Sparsity)} {Unit}, {schedule}{calibration}{tune}";
+            string scope = _options.Pattern is null ? $"{_options.Scope.ToString().ToLowerInvariant()} scope, " : ""; // a pattern holds in every group
+            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {scope}{Target}, {schedule}{calibration}{tune}";
         }
     }
 
+    /// <summary>What is pruned, for the report's first line: "50.0 % of weights", or "2:4 pattern (50.0 % of weights)".</summary>
+    private string Target => _options.Pattern is { } pattern ? $"{pattern} pattern ({Fraction(pattern.Sparsity)} of weights)" : $"{Fraction(_options.Sparsity)} {Unit}";
+
+    /// <summary>The granularity criteria score at: N:M ranks single weights within groups.</summary>
     private string Unit => _options.Granularity switch
     {
         PruningGranularity.Neuron => "of neurons",
@@ -438,6 +452,7 @@ internal sealed class PruningPipeline
     private PruningMask[] Select(List<LayerContext> contexts, double fraction, IReadOnlyList<PruningMask>? previous)
     {
         var scores = contexts.Select(Score).ToList();
+        if (_options.Pattern is { } pattern) return SelectionStage.SelectNM(contexts, scores, pattern, pattern.KeptAt(fraction), previous);
         var selection = new MaskSelectionOptions { Sparsity = _options.Sparsity * fraction, Scope = _options.Scope };
         foreach (var (layer, sparsity) in _options.LayerSparsity) selection.LayerSparsity[layer] = sparsity * fraction;
         return SelectionStage.Select(contexts, scores, _options.Granularity, selection, previous);
@@ -460,7 +475,7 @@ internal sealed class PruningPipeline
     private void Gradual(OnnxModel model, List<float[]> values, TrainingTask task)
     {
         var fineTune = _options.FineTune!;
-        double target = _options.Sparsity;
+        double target = _options.EffectiveSparsity;
         var ramp = new GradualMaskSchedule(task.Data.RowCount, fineTune.BatchSize, fineTune.Epochs, target,
             _options.SparsityRampStart, _options.SparsityRampEnd, _options.PruningFrequency);
         var none = Candidates.Select(w => new PruningMask(w.Name, Enumerable.Repeat(true, (int)w.ParameterCount).ToArray(), 0)).ToArray();
@@ -593,7 +608,7 @@ internal sealed class PruningPipeline
     {
         PruningGranularity.Neuron => weight.Role != PrunableWeightRole.ConvWeight,
         PruningGranularity.Channel => weight.Role == PrunableWeightRole.ConvWeight,
-        _ => true,
+        _ => true, // Unstructured and NM: every layer
     };
 
     /// <summary>The scorer is built lazily, so the names it would check are checked here, when the estimator is built.</summary>

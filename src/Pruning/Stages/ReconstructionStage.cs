@@ -106,6 +106,7 @@ internal static class ReconstructionStage
     /// </summary>
     private static long[] KeptCounts(OnnxModel model, IReadOnlyList<PrunableWeight> layers, CoordinateDescentPruningOptions options)
     {
+        if (options.Pattern is { } pattern) return [.. layers.Select(w => w.ParameterCount / pattern.M * pattern.N)];
         if (options.Scope == PruningScope.Global)
         {
             var selection = new MaskSelectionOptions { Sparsity = options.Sparsity, Scope = PruningScope.Global };
@@ -140,15 +141,20 @@ internal static class ReconstructionStage
         int positions = gram.CalibrationRows ?? 0;
         var notes = new List<string>();
         if (RankDeficiency(services, layer.Name, gram, inputs, options, solver) is { } rankNote) notes.Add(rankNote);
-        var target = options.Lambda is double lambda
-            ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
-            : SparsityTarget.PerLayer(kept, options.Refit);
         // With a bias on the layer (and FreeIntercept), the problem is solved on the centred inputs and the bias then takes
         // the mean of what the new weights no longer carry: b̂ = b + (s_dᵀw − sᵀŵ)/r.
         var bias = options.FreeIntercept && gram.ColumnSums is not null && (cross is null || cross.DenseColumnSums is not null)
             ? StructuredReconstructionStage.ConsumerBias(model, layer, outputs) : null;
         var problem = bias is null ? gram : gram.Centered();
         var problemCross = bias is null || cross is null ? cross : cross.Centered(gram.ColumnSums!, positions);
+        // N:M: each row's support by |w_j|·√G_jj on the problem's G, then the least-squares refit of that support.
+        bool[]? patternSupport = options.Pattern is { } pattern ? SupportChoice.ForPattern(problem, w, outputs, inputs, pattern.N, pattern.M) : null;
+        var target = patternSupport is not null
+            ? SparsityTarget.RefitOnSupport(patternSupport)
+            : options.Lambda is double lambda
+                ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
+                : SparsityTarget.PerLayer(kept, options.Refit);
+        if (options.Pattern is { } notedPattern) notes.Add($"N:M {notedPattern}: each row's support chosen by |w|·√G_jj and refit by least squares.");
         var solution = LayerLassoSolver.Solve(problem, solved, outputs, target, solver, problemCross);
         watch.Stop();
 
@@ -186,6 +192,7 @@ internal static class ReconstructionStage
         if (rowWeights is not null)
             for (int i = 0; i < outputs; i++)
                 for (int j = 0; j < inputs; j++) result[(long)i * inputs + j] = (float)(result[(long)i * inputs + j] / rowWeights[i]);
+        if (patternSupport is not null) SupportChoice.KeepUnfitted(result, w, patternSupport);
         if (bias is not null)
         {
             var b = OnnxTensor.ToFloatArray(model.GetInitializer(bias.Name));

@@ -36,6 +36,31 @@ internal static class SelectionStage
         return expanded;
     }
 
+    /// <summary>
+    /// N:M masks from per-weight scores: in every group of <see cref="NMPattern.M"/> consecutive weights along each layer's
+    /// input dimension (<see cref="NMPattern.GroupAxis"/>), the <paramref name="kept"/> highest scores survive. What earlier
+    /// rounds pruned is ranked below everything else, so with a count that never grows the masks are nested.
+    /// </summary>
+    /// <param name="layers">The candidate layers, as scored (M divides each one's input dimension).</param>
+    /// <param name="scores">One score array per layer, one score per weight.</param>
+    /// <param name="pattern">The pattern; its M is the group size.</param>
+    /// <param name="kept">Weights kept per group this time: <see cref="NMPattern.N"/> at the end, more part-way (<see cref="NMPattern.KeptAt"/>).</param>
+    /// <param name="previous">Masks of earlier rounds, in the order of <paramref name="layers"/>; null for none.</param>
+    public static PruningMask[] SelectNM(IReadOnlyList<LayerContext> layers, IReadOnlyList<float[]> scores, NMPattern pattern, int kept,
+        IReadOnlyList<PruningMask>? previous)
+    {
+        var masks = new PruningMask[layers.Count];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            float[] s = scores[l];
+            if (previous?[l] is { PrunedCount: > 0 } earlier)
+                s = KeepEarlierPruning(layers[l], s, earlier, PruningGranularity.Unstructured);
+            var weight = layers[l].Weight;
+            masks[l] = MaskSelector.SelectNM(new LayerValues(layers[l].Name, s), weight.Shape, NMPattern.GroupAxis(weight), kept, pattern.M);
+        }
+        return masks;
+    }
+
     /// <summary>Scores with what <paramref name="earlier"/> pruned at 0 and everything else above it.</summary>
     private static float[] KeepEarlierPruning(LayerContext layer, float[] scores, PruningMask earlier, PruningGranularity granularity)
     {

@@ -296,10 +296,10 @@ internal static class SparseTrainingStage
         for (int l = 0; l < layers.Count; l++)
         {
             if (options.LayerSparsity.TryGetValue(layers[l].Name, out double own)) plan.Add(([l], own));
-            else if (options.Scope == PruningScope.Global) pooled.Add(l);
-            else plan.Add(([l], options.Sparsity));
+            else if (options.Scope == PruningScope.Global && options.Pattern is null) pooled.Add(l); // N:M: every layer its own 1 − N/M, so its own λ
+            else plan.Add(([l], options.EffectiveSparsity));
         }
-        if (pooled.Count > 0) plan.Add(([.. pooled], options.Sparsity));
+        if (pooled.Count > 0) plan.Add(([.. pooled], options.EffectiveSparsity));
         return [.. plan.Select(p =>
         {
             long total = p.Layers.Sum(Size);

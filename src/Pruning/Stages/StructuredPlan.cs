@@ -23,9 +23,16 @@ internal sealed record StructuredPlan(
     public static bool IsStructured(PruningGranularity granularity) =>
         granularity is PruningGranularity.Neuron or PruningGranularity.Channel or PruningGranularity.Head;
 
-    /// <summary>The granularity the criterion scores the producers at: a head is scored from its Q/K/V columns as neurons.</summary>
-    public static PruningGranularity ScoringGranularity(PruningGranularity granularity) =>
-        granularity == PruningGranularity.Head ? PruningGranularity.Neuron : granularity;
+    /// <summary>
+    /// The granularity the criterion scores at: a head is scored from its Q/K/V columns as neurons, an N:M pattern from
+    /// single weights.
+    /// </summary>
+    public static PruningGranularity ScoringGranularity(PruningGranularity granularity) => granularity switch
+    {
+        PruningGranularity.Head => PruningGranularity.Neuron,
+        PruningGranularity.NM => PruningGranularity.Unstructured,
+        _ => granularity,
+    };
 
     /// <exception cref="InvalidOperationException">No group of the asked kind can be pruned; the message lists why, layer by layer.</exception>
     public static StructuredPlan Analyze(OnnxModel model, PruningOptions options, IReadOnlyList<PrunableWeight> prunable)

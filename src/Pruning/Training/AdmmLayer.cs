@@ -9,7 +9,8 @@ namespace Microsoft.ML.Pruning.Training;
 /// </param>
 /// <param name="UnitAxis">
 /// The axis of the weight's shape that indexes output units (<see cref="Onnx.PrunableWeight.OutputAxis"/>: 0 for Conv
-/// and Gemm with transB = 1, 1 for MatMul); used only with a unit granularity.
+/// and Gemm with transB = 1, 1 for MatMul); used with a unit granularity, and with <see cref="Algorithms.PruningGranularity.NM"/>,
+/// whose groups run along the input dimension: axis 1 when UnitAxis is 0 (Gemm [N, K], Conv [M, C/group, kernel…]), else axis 0 (MatMul [K, N]).
 /// </param>
 /// <example><code>new AdmmLayer("fc1.weight", Kept: 23520)</code></example>
 public sealed record AdmmLayer(string Name, long? Kept = null, int UnitAxis = 0);

@@ -11,7 +11,8 @@ namespace Microsoft.ML.Pruning.Training;
 /// (Z is W + U there and zero elsewhere). Unstructured: the k entries of largest |·| per layer, or one threshold over all
 /// layers keeping k in total. Units: the k output units of largest L2 norm, each kept or zeroed whole. Counts are exact:
 /// ties are broken by position as <see cref="MaskSelector"/> breaks them (layer order, then index; the earlier of equal
-/// values is dropped first).
+/// values is dropped first). N:M (<see cref="PruningGranularity.NM"/>): the N largest |·| of every M consecutive entries along
+/// each layer's input dimension.
 /// </summary>
 /// <example>
 /// <code>
@@ -35,6 +36,7 @@ public static class AdmmProjection
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate(nameof(AdmmProjection));
         CheckLayers(values, shapes, settings);
+        if (settings.Granularity == PruningGranularity.NM) return PatternSupport(values, shapes, settings);
         int count = values.Count;
         bool units = settings.KeepsUnits;
         var candidates = new long[count];
@@ -83,6 +85,28 @@ public static class AdmmProjection
         var expanded = new PruningMask[count];
         for (int l = 0; l < count; l++) expanded[l] = ExpandUnits(selected[l], shapes[l], settings.Layers[l].UnitAxis);
         return expanded;
+    }
+
+    /// <summary>
+    /// N:M: in every group of M consecutive entries along each layer's input axis, the N of largest |w + u| (ties: the earlier
+    /// index is dropped first, as everywhere). Each layer's kept count is its size·N/M, which must be its <see cref="AdmmLayer.Kept"/>.
+    /// </summary>
+    private static PruningMask[] PatternSupport(IReadOnlyList<LayerValues> values, IReadOnlyList<IReadOnlyList<long>> shapes, AdmmSettings settings)
+    {
+        var masks = new PruningMask[values.Count];
+        for (int l = 0; l < values.Count; l++)
+        {
+            var layer = settings.Layers[l];
+            int axis = layer.UnitAxis == 0 ? 1 : 0;
+            if (axis >= shapes[l].Count || shapes[l][axis] % settings.PatternM != 0)
+                throw new ArgumentOutOfRangeException(nameof(AdmmSettings.PatternM), settings.PatternM,
+                    $"N:M pattern {settings.PatternN}:{settings.PatternM}: M does not divide the input dimension (axis {axis}) of layer '{layer.Name}' [{string.Join(", ", shapes[l])}].");
+            masks[l] = MaskSelector.SelectNMByMagnitude(values[l], shapes[l], axis, settings.PatternN, settings.PatternM);
+            if (masks[l].KeptCount != layer.Kept)
+                throw new ArgumentOutOfRangeException($"{nameof(AdmmSettings.Layers)}['{layer.Name}'].{nameof(AdmmLayer.Kept)}", layer.Kept,
+                    $"Layer '{layer.Name}' keeps {layer.Kept} weights; its N:M pattern {settings.PatternN}:{settings.PatternM} keeps {masks[l].KeptCount}.");
+        }
+        return masks;
     }
 
     /// <summary>

@@ -50,6 +50,15 @@ public sealed record AdmmSettings
     public PruningGranularity Granularity { get; init; } = PruningGranularity.Unstructured;
 
     /// <summary>
+    /// With <see cref="PruningGranularity.NM"/>: N, the weights kept in every group of <see cref="PatternM"/> consecutive
+    /// weights along each layer's input dimension (the projection keeps the N largest |w + u| of each group). Default 2.
+    /// </summary>
+    public int PatternN { get; init; } = 2;
+
+    /// <summary>With <see cref="PruningGranularity.NM"/>: M, the group size; it must divide each layer's input dimension. Default 4.</summary>
+    public int PatternM { get; init; } = 4;
+
+    /// <summary>
     /// <see cref="PruningScope.Layer"/>: each layer keeps its own <see cref="AdmmLayer.Kept"/>.
     /// <see cref="PruningScope.Global"/>: all layers share one budget, <see cref="KeptTotal"/>, through one threshold.
     /// </summary>
@@ -94,6 +103,34 @@ public sealed record AdmmSettings
         };
     }
 
+    /// <summary>
+    /// Settings whose projection keeps <paramref name="n"/> of every <paramref name="m"/> consecutive weights along each
+    /// layer's input dimension (<see cref="PruningGranularity.NM"/>): Scope Layer, each layer keeping ParameterCount·n/m.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">n or m out of range, or m does not divide a layer's input dimension (the layer is named).</exception>
+    public static AdmmSettings ForPattern(IEnumerable<PrunableWeight> weights, int n, int m)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var pattern = new NMPattern(n, m);
+        CheckPattern(pattern, nameof(ForPattern));
+        var layers = new List<AdmmLayer>();
+        foreach (var weight in weights)
+        {
+            pattern.CheckDivides(weight, nameof(m));
+            layers.Add(new AdmmLayer(weight.Name, weight.ParameterCount / m * n, weight.OutputAxis));
+        }
+        return new AdmmSettings { Granularity = PruningGranularity.NM, PatternN = n, PatternM = m, Scope = PruningScope.Layer, Layers = layers };
+    }
+
+    /// <summary>1 ≤ N &lt; M and M ≥ 2; the message names the option.</summary>
+    private static void CheckPattern(NMPattern pattern, string owner)
+    {
+        if (pattern.M < 2)
+            throw new ArgumentOutOfRangeException(nameof(PatternM), pattern.M, $"{owner}: PatternM (M of the N:M pattern) must be at least 2; got {pattern.M}.");
+        if (pattern.N < 1 || pattern.N >= pattern.M)
+            throw new ArgumentOutOfRangeException(nameof(PatternN), pattern.N, $"{owner}: PatternN must be at least 1 and less than PatternM; got {pattern.N}:{pattern.M}.");
+    }
+
     /// <summary>The ρ of the round after one run at <paramref name="rho"/>, as <see cref="RhoSchedule"/> says.</summary>
     public double NextRho(double rho) => RhoSchedule == AdmmRhoSchedule.Multiply ? Math.Min(RhoMax, rho * RhoFactor) : rho;
 
@@ -107,6 +144,12 @@ public sealed record AdmmSettings
             throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, $"{owner}: Granularity must be one of {string.Join(", ", Enum.GetNames<PruningGranularity>())}.");
         if (Scope is not (PruningScope.Layer or PruningScope.Global))
             throw new ArgumentOutOfRangeException(nameof(Scope), Scope, $"{owner}: Scope must be {nameof(PruningScope.Layer)} or {nameof(PruningScope.Global)}; got {Scope}.");
+        if (Granularity == PruningGranularity.NM)
+        {
+            CheckPattern(new NMPattern(PatternN, PatternM), owner);
+            if (Scope != PruningScope.Layer)
+                throw new ArgumentException($"{owner}: Granularity NM keeps N of every M weights in each layer; Scope must be {nameof(PruningScope.Layer)} (see {nameof(ForPattern)}).", nameof(Scope));
+        }
         if (Layers is null || Layers.Count == 0)
             throw new ArgumentException($"{owner}: Layers must name at least one weight for ADMM to constrain.", nameof(Layers));
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -32,7 +32,7 @@ public sealed class CoordinateDescentConvTests
     /// Image [N, 1, 8, 8] → conv1 (8 filters 3×3, pads 1) → Relu → conv2 (8 filters 3×3, group 2, stride 2, pads 1) → Relu
     /// → Flatten [N, 128] → fc (Gemm, transB = 1) → Score [N, 3]. Untrained, seeded.
     /// </summary>
-    private static OnnxModel SmallCnn(int seed = 1)
+    internal static OnnxModel SmallCnn(int seed = 1)
     {
         var nodes = new[]
         {
@@ -65,7 +65,7 @@ public sealed class CoordinateDescentConvTests
     }
 
     /// <summary>Smooth images: a few random plane waves plus a little noise, so neighbouring pixels (a patch's inputs) correlate.</summary>
-    private static IDataView Images(MLContext ml, int count, int seed)
+    internal static IDataView Images(MLContext ml, int count, int seed)
     {
         var random = new Random(seed);
         var rows = Enumerable.Range(0, count).Select(_ =>
