@@ -126,13 +126,19 @@ internal static class ExportVerification
             case TensorElementType.Double: Compare(tally, written.GetTensorDataAsSpan<double>(), masked.GetTensorDataAsSpan<double>(), layout, rowsBefore); break;
             case TensorElementType.Int64: Compare(tally, written.GetTensorDataAsSpan<long>(), masked.GetTensorDataAsSpan<long>(), layout, rowsBefore); break;
             case TensorElementType.Int32: Compare(tally, written.GetTensorDataAsSpan<int>(), masked.GetTensorDataAsSpan<int>(), layout, rowsBefore); break;
+            case TensorElementType.UInt32: Compare(tally, written.GetTensorDataAsSpan<uint>(), masked.GetTensorDataAsSpan<uint>(), layout, rowsBefore); break;
+            case TensorElementType.UInt64: Compare(tally, written.GetTensorDataAsSpan<ulong>(), masked.GetTensorDataAsSpan<ulong>(), layout, rowsBefore); break;
+            case TensorElementType.Int16: Compare(tally, written.GetTensorDataAsSpan<short>(), masked.GetTensorDataAsSpan<short>(), layout, rowsBefore); break;
+            case TensorElementType.UInt16: Compare(tally, written.GetTensorDataAsSpan<ushort>(), masked.GetTensorDataAsSpan<ushort>(), layout, rowsBefore); break;
+            case TensorElementType.Int8: Compare(tally, written.GetTensorDataAsSpan<sbyte>(), masked.GetTensorDataAsSpan<sbyte>(), layout, rowsBefore); break;
+            case TensorElementType.UInt8: Compare(tally, written.GetTensorDataAsSpan<byte>(), masked.GetTensorDataAsSpan<byte>(), layout, rowsBefore); break;
             case TensorElementType.Bool:
                 byte[] w = Array.ConvertAll(written.GetTensorDataAsSpan<bool>().ToArray(), b => b ? (byte)1 : (byte)0);
                 byte[] m = Array.ConvertAll(masked.GetTensorDataAsSpan<bool>().ToArray(), b => b ? (byte)1 : (byte)0);
                 Compare(tally, w, m, layout, rowsBefore);
                 break;
             default:
-                throw new InvalidOperationException($"Output '{tally.Output}' is {writtenInfo.ElementDataType}; the export is verified on FLOAT, DOUBLE, INT64, INT32 and BOOL outputs.");
+                throw new InvalidOperationException($"Output '{tally.Output}' is {writtenInfo.ElementDataType}; the export is verified on float, integer and BOOL outputs.");
         }
     }
 

@@ -88,20 +88,29 @@ public sealed class PruneEstimatorTests
     }
 
     [TestMethod]
-    public void Prune_NeuronGranularity_ZeroesWholeRowsToTheExactCountPerLayer()
+    public void Prune_NeuronGranularity_RemovesHalfOfEachHiddenLayerFromTheWrittenModel()
     {
         var ml = new MLContext(1);
         var pruned = ml.Pruning().Prune(Options(TestData.Mlp(7, 16, 12), "magnitude-l2", 0.5, o =>
         {
             o.Granularity = PruningGranularity.Neuron;
             o.Scope = PruningScope.Layer;
-            o.ExcludedLayers.Add("fc3.weight");
         })).Fit(TestData.Multiclass(ml));
-        Assert.AreEqual(8, ZeroRows(Weights(pruned, "fc1.weight"), 16).Length);
-        Assert.AreEqual(6, ZeroRows(Weights(pruned, "fc2.weight"), 12).Length);
-        Assert.AreEqual(0, ZeroRows(Weights(pruned, "fc3.weight"), 3).Length);
-        // Exactly the whole rows: nothing else is zero.
-        Assert.AreEqual(8 * 8, Weights(pruned, "fc1.weight").Count(v => v == 0));
+        var model = pruned.Model;
+        // fc1 [16, 8] loses 8 rows; fc2 [12, 16] 6 rows and fc1's 8 columns; fc3 [3, 12] keeps its outputs (the model's) and loses 6 columns.
+        CollectionAssert.AreEqual(new long[] { 8, 8 }, model.GetInitializer("fc1.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 8 }, model.GetInitializer("fc1.bias").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 6, 8 }, model.GetInitializer("fc2.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 3, 6 }, model.GetInitializer("fc3.weight").Dims.ToArray());
+        // The removal leaves no zeros behind: the kept weights are the dense ones.
+        Assert.AreEqual(0, Weights(pruned, "fc1.weight").Count(v => v == 0));
+        var report = pruned.Report.Structured!;
+        Assert.HasCount(2, report.Groups);
+        Assert.AreEqual(8, report.Groups[0].Kept);
+        Assert.AreEqual(6, report.Groups[1].Kept);
+        Assert.IsNotNull(report.Verification);
+        Assert.IsLessThanOrEqualTo(1e-5, report.Verification.MaxRelativeDifference);
+        Assert.IsLessThan(report.Before.Parameters, report.After.Parameters);
         StringAssert.Contains(pruned.Report.Method, "50.0 % of neurons");
     }
 
@@ -116,6 +125,7 @@ public sealed class PruneEstimatorTests
         var pruned = ml.Pruning().Prune(Options(model, "magnitude-l2", 0.25, o =>
         {
             o.Granularity = PruningGranularity.Neuron;
+            o.Structured.RemoveUnits = false; // the masked model, to read which rows were chosen
             o.Scope = PruningScope.Layer;
             o.ExcludedLayers.Add("fc2.weight");
         })).Fit(TestData.Multiclass(ml));
@@ -159,6 +169,7 @@ public sealed class PruneEstimatorTests
         var pruned = ml.Pruning().Prune(Options(model, criterion, 1.0 / 16, o =>
         {
             o.Granularity = PruningGranularity.Neuron;
+            o.Structured.RemoveUnits = false; // the masked model, to read which rows were chosen
             o.Scope = PruningScope.Layer;
             o.LabelColumnName = "Label";
             o.ExcludedLayers.Add("fc2.weight");
@@ -174,6 +185,7 @@ public sealed class PruneEstimatorTests
         var pruned = ml.Pruning().Prune(Options(TestData.Mlp(7, 16, 12), "gsap", 0.25, o =>
         {
             o.Granularity = PruningGranularity.Neuron;
+            o.Structured.RemoveUnits = false; // the masked model, to read which rows were chosen
             o.Scope = PruningScope.Layer;
             o.LabelColumnName = "Label";
             o.ExcludedLayers.Add("fc3.weight");
@@ -194,6 +206,7 @@ public sealed class PruneEstimatorTests
         var pruned = ml.Pruning().Prune(Options(model, "fpgm", 1.0 / 16, o =>
         {
             o.Granularity = PruningGranularity.Neuron;
+            o.Structured.RemoveUnits = false; // the masked model, to read which rows were chosen
             o.Scope = PruningScope.Layer;
             o.ExcludedLayers.Add("fc2.weight");
         })).Fit(TestData.Multiclass(ml));
