@@ -47,7 +47,8 @@ internal static class StructuredExportStage
                 OutputColumnMap(structured), options.VerifyTolerance);
             services.Info($"Structured export verified on {verification.Rows} rows: {verification}.");
         }
-        var before = ModelCost.Measure(structured.Dense, structured.Plan.Shapes);
+        // Both sides at the same input shapes (batch 1; the scorer's shapes where it has them, e.g. a sequence length).
+        var before = ModelCost.Measure(structured.Dense, ValueShapes.Infer(structured.Dense, Batch1(inputShapes)));
         var after = options.RemoveUnits ? ModelCost.Measure(written, ValueShapes.Infer(written, Batch1(inputShapes))) : before;
         var layers = StructuredLayerReport.Compare(before, after);
         var groups = structured.Plan.Groups.Select(g => new StructuredGroupReport(g.Id, g.Kind, g.Path,
