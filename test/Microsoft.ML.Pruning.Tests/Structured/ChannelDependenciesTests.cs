@@ -368,5 +368,51 @@ public sealed class ChannelDependenciesTests
         StringAssert.Contains(graph.Unprunable("W2").Reason, "B axis 0 carries the channels of two groups");
     }
 
+    [TestMethod]
+    public void Analyze_ChannelsOnTheRightOfAMatMulOrTransposedIntoGemm_AreConsumedThere()
+    {
+        // fc1's units go to axis 0 by a Transpose; then L·T (the initializer on the left) and Gemm(T, transA=1) read them.
+        var model = Build(
+            [
+                Node("Gemm", ["X", "W1"], ["H"], "fc1"),
+                Node("Relu", ["H"], ["R"], "relu"),
+                Node("Transpose", ["R"], ["T"], "transpose", Attr("perm", new long[] { 1, 0 })),
+                Node("MatMul", ["L", "T"], ["Y1"], "left"),
+                Node("Gemm", ["T", "W2"], ["Y2"], "fc2", Attr("transA", 1L), Attr("transB", 1L)),
+            ],
+            [Floats("W1", [4, 6], 1), Floats("L", [3, 6], 2), Floats("W2", [2, 6], 3)],
+            [("X", [5, 4])], ["Y1", "Y2"]);
+
+        var group = Analyze(model).Group("W1");
+
+        Assert.AreEqual(new ChannelSlice("L", 1, 0, 1, 0, 6, ChannelRole.Consumer, "left"), group.Slice("L", ChannelRole.Consumer));
+        Assert.AreEqual(new ChannelSlice("W2", 1, 0, 1, 0, 6, ChannelRole.Consumer, "fc2"), group.Slice("W2", ChannelRole.Consumer));
+        Assert.AreEqual(new ChannelValue("T", 0, 0, 1, 0, 6), group.Value("T"));
+    }
+
+    [TestMethod]
+    public void Analyze_PadAndSliceOfSpatialAxes_PassTheChannelsPaddingTheChannelAxisDoesNot()
+    {
+        var model = Build(
+            [
+                Node("Conv", ["X", "W1"], ["C1"], "conv1"),
+                Node("Pad", ["C1", "pads"], ["P1"], "pad"),
+                Node("Slice", ["P1", "starts", "ends", "axes"], ["S1"], "slice"),
+                Node("Conv", ["S1", "W2"], ["C2"], "conv2"),
+                Node("Pad", ["C2", "channelPads"], ["P2"], "padChannels"),
+                Node("Conv", ["P2", "W3"], ["Y"], "conv3"),
+            ],
+            [
+                Floats("W1", [4, 2, 1, 1], 1), Int64s("pads", 0, 0, 1, 1, 0, 0, 1, 1), Int64s("starts", 1), Int64s("ends", 3), Int64s("axes", 2),
+                Floats("W2", [3, 4, 1, 1], 2), Int64s("channelPads", 0, 1, 0, 0, 0, 0, 0, 0), Floats("W3", [2, 4, 1, 1], 3),
+            ],
+            [("X", [1, 2, 4, 4])], ["Y"]);
+
+        var graph = Analyze(model);
+
+        Assert.AreEqual(1, graph.Group("W1").Slice("W2", ChannelRole.Consumer).Axis);
+        StringAssert.Contains(graph.Unprunable("W2").Reason, "padChannels (Pad) pads the channel axis");
+    }
+
     private static Onnx.Protobuf.TensorProto OnesLike(string name, int count) => Onnx.OnnxTensor.FromFloats(name, Enumerable.Repeat(1f, count).ToArray(), [count]);
 }
