@@ -414,5 +414,33 @@ public sealed class ChannelDependenciesTests
         StringAssert.Contains(graph.Unprunable("W2").Reason, "padChannels (Pad) pads the channel axis");
     }
 
+    [TestMethod]
+    public void Analyze_ValueReadInsideAnIfBranch_LeavesTheProducerDense()
+    {
+        var branch = new Onnx.Protobuf.GraphProto { Name = "branch" };
+        branch.Node.Add(Node("Identity", ["R"], ["B"], "inner"));
+        branch.Output.Add(Value("B", Float));
+        var graph = new Onnx.Protobuf.GraphProto { Name = "if" };
+        graph.Node.Add(Node("Gemm", ["X", "W"], ["H"], "fc"));
+        graph.Node.Add(Node("Relu", ["H"], ["R"], "relu"));
+        graph.Node.Add(Node("If", ["cond"], ["Y"], "choose",
+            new Onnx.Protobuf.AttributeProto { Name = "then_branch", Type = Onnx.Protobuf.AttributeProto.Types.AttributeType.Graph, G = branch },
+            new Onnx.Protobuf.AttributeProto { Name = "else_branch", Type = Onnx.Protobuf.AttributeProto.Types.AttributeType.Graph, G = branch.Clone() }));
+        graph.Initializer.Add(Floats("W", [4, 3], 1));
+        graph.Input.Add(Value("X", Float));
+        graph.Input[0].Type.TensorType.Shape = new Onnx.Protobuf.TensorShapeProto();
+        foreach (long d in new long[] { 2, 4 }) graph.Input[0].Type.TensorType.Shape.Dim.Add(new Onnx.Protobuf.TensorShapeProto.Types.Dimension { DimValue = d });
+        graph.Input.Add(Value("cond", (int)Onnx.Protobuf.TensorProto.Types.DataType.Bool));
+        graph.Input[1].Type.TensorType.Shape = new Onnx.Protobuf.TensorShapeProto();
+        graph.Output.Add(Value("Y", Float));
+        var proto = new Onnx.Protobuf.ModelProto { IrVersion = 8, Graph = graph };
+        proto.OpsetImport.Add(new Onnx.Protobuf.OperatorSetIdProto { Version = 13 });
+
+        var result = Analyze(Onnx.OnnxModel.FromProto(proto), pruneOutputs: true);
+
+        Assert.IsEmpty(result.Groups);
+        StringAssert.Contains(result.Unprunable("W").Reason, "choose (If) reads R inside a subgraph");
+    }
+
     private static Onnx.Protobuf.TensorProto OnesLike(string name, int count) => Onnx.OnnxTensor.FromFloats(name, Enumerable.Repeat(1f, count).ToArray(), [count]);
 }
