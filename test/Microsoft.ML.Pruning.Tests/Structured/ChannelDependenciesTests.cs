@@ -311,6 +311,26 @@ public sealed class ChannelDependenciesTests
     }
 
     [TestMethod]
+    public void Analyze_DepthwiseConvInAGroupThatFails_IsListedWithTheGroupsReason()
+    {
+        var model = Build(
+            [
+                Node("Conv", ["X", "W1"], ["C1"], "pointwise"),
+                Node("Conv", ["C1", "WD"], ["D"], "depthwise", Attr("group", 4L)),
+                Node("Sigmoid", ["D"], ["S"], "gate"),
+                Node("Conv", ["S", "W2"], ["Y"], "project"),
+            ],
+            [Floats("W1", [4, 3, 1, 1], 1), Floats("WD", [4, 1, 1, 1], 2), Floats("W2", [2, 4, 1, 1], 3)],
+            [("X", [1, 3, 2, 2])], ["Y"]);
+
+        var graph = Analyze(model, pruneOutputs: true);
+
+        Assert.AreEqual("W2", graph.Groups.Single().Id);
+        StringAssert.Contains(graph.Unprunable("W1").Reason, "gate makes removed channels non-zero before project (Conv)");
+        Assert.AreEqual(graph.Unprunable("W1").Reason, graph.Unprunable("WD").Reason);
+    }
+
+    [TestMethod]
     public void Analyze_DepthwiseConvOnTheGraphInputAndGroupedConv_AreUnprunableWithReasons()
     {
         var model = Build(
