@@ -46,7 +46,9 @@ internal sealed partial class ChannelDependencyWalk
         if (ZeroPreserving.Contains(op) || ZeroBreaking.Contains(op) || op == "Clip") Unary(node, index, name);
         else if (op is "Add" or "Sub" or "Mul" or "Div" or "Sum" or "Max" or "Min" or "Mean" or "PRelu") ElementWise(node, index, name);
         else if (op is "BatchNormalization" or "InstanceNormalization") Normalization(node, index, name);
+        else if (op == "Pow") Power(node, index, name);
         else if (Pools.Contains(op)) Pool(node, index, name);
+        else if (op is "Pad" or "Slice" or "Resize" or "Upsample") Spatial(node, index, name);
         else if (op is "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze") Reshape(node, index, name);
         else if (op == "Transpose") Transpose(node, index, name);
         else if (op == "Concat") Concat(node, index, name);
@@ -76,6 +78,14 @@ internal sealed partial class ChannelDependencyWalk
         float min = FloatAttribute(node, "min") ?? (node.Input.Count > 1 && node.Input[1].Length > 0 ? Scalar(node.Input[1]) : float.NegativeInfinity) ?? float.NaN;
         float max = FloatAttribute(node, "max") ?? (node.Input.Count > 2 && node.Input[2].Length > 0 ? Scalar(node.Input[2]) : float.PositiveInfinity) ?? float.NaN;
         return min <= 0 && max >= 0; // NaN (a computed bound) compares false: treated as breaking
+    }
+
+    /// <summary>Pow with a constant positive exponent maps 0 to 0 (LayerNorm's square); anything else is not followed.</summary>
+    private void Power(NodeProto node, int index, string name)
+    {
+        if (!OnlyInputZeroTagged(node, name)) return;
+        if (Scalar(node.Input[1]) is > 0) Emit(node.Output[0], index, TagsOf(node.Input[0]));
+        else FailAll(node, $"{name} (Pow) has no constant positive exponent");
     }
 
     private float? Scalar(string value) => _constants.Floats(value) is [var v] ? v : null;
@@ -196,6 +206,56 @@ internal sealed partial class ChannelDependencyWalk
             else output.Add(tag);
         }
         Emit(node.Output[0], index, output);
+    }
+
+    /// <summary>
+    /// Pad, Slice, Resize and Upsample act on each channel alone as long as they leave the channel axis as it is (same
+    /// size in and out, no pads or slicing on it) and pad with 0: a removed channel stays 0.
+    /// </summary>
+    private void Spatial(NodeProto node, int index, string name)
+    {
+        if (!OnlyInputZeroTagged(node, name)) return;
+        if (!_shapes.TryGetValue(node.Input[0], out var inShape) || !_shapes.TryGetValue(node.Output[0], out var outShape) || inShape.Length != outShape.Length)
+        {
+            FailAll(node, $"{name} ({node.OpType}): no shapes of equal rank are known for its input and output");
+            return;
+        }
+        var output = new List<ChannelTag>();
+        foreach (var tag in TagsOf(node.Input[0]))
+        {
+            if (!IsZero(tag, name, node.OpType)) continue;
+            string? problem = node.OpType == "Pad" ? PadProblem(node, tag.Axis, inShape.Length)
+                : node.OpType == "Slice" ? SliceProblem(node, tag.Axis, inShape.Length)
+                : null;
+            if (problem is null && inShape[tag.Axis] != outShape[tag.Axis]) problem = "changes the channel axis";
+            if (problem is null) output.Add(tag);
+            else Fail(tag, $"{name} ({node.OpType}) {problem}");
+        }
+        Emit(node.Output[0], index, output);
+    }
+
+    private string? PadProblem(NodeProto node, int axis, int rank)
+    {
+        string mode = node.Attribute.FirstOrDefault(a => a.Name == "mode")?.S.ToStringUtf8() ?? "constant";
+        long[]? pads = IntsAttribute(node, "pads") ?? (node.Input.Count > 1 && node.Input[1].Length > 0 ? _constants.Int64s(node.Input[1]) : null);
+        long[]? axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? _constants.Int64s(node.Input[3]) : Enumerable.Range(0, rank).Select(i => (long)i).ToArray();
+        if (pads is null || axes is null || pads.Length != 2 * axes.Length) return "has pads computed at run time";
+        for (int i = 0; i < axes.Length; i++)
+            if ((axes[i] < 0 ? axes[i] + rank : axes[i]) == axis && (pads[i] != 0 || pads[i + axes.Length] != 0)) return "pads the channel axis";
+        if (mode != "constant") return null;
+        float value = FloatAttribute(node, "value") ?? (node.Input.Count > 2 && node.Input[2].Length > 0 ? Scalar(node.Input[2]) ?? float.NaN : 0f);
+        return value == 0 ? null : "pads with a non-zero value";
+    }
+
+    private string? SliceProblem(NodeProto node, int axis, int rank)
+    {
+        // Opset 10+: starts, ends, axes, steps inputs; before: attributes.
+        long[]? starts = IntsAttribute(node, "starts") ?? (node.Input.Count > 1 ? _constants.Int64s(node.Input[1]) : null);
+        long[]? axes = IntsAttribute(node, "axes") ?? (node.Input.Count > 3 && node.Input[3].Length > 0 ? _constants.Int64s(node.Input[3]) : null);
+        if (starts is null) return "slices with bounds computed at run time";
+        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+        if (node.Input.Count > 3 && node.Input[3].Length > 0 && _constants.Int64s(node.Input[3]) is null) return "slices axes computed at run time";
+        return axes.Any(a => (a < 0 ? a + rank : a) == axis) ? "slices the channel axis" : null;
     }
 
     /// <summary>

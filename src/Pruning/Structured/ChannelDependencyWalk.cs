@@ -16,6 +16,7 @@ internal sealed partial class ChannelDependencyWalk
 {
     private const int ReasonsShown = 3;
 
+    private readonly OnnxModel _model;
     private readonly GraphProto _graph;
     private readonly IReadOnlyDictionary<string, long[]> _shapes;
     private readonly bool _pruneOutputs;
@@ -31,6 +32,7 @@ internal sealed partial class ChannelDependencyWalk
 
     public ChannelDependencyWalk(OnnxModel model, IReadOnlyDictionary<string, long[]> shapes, bool pruneOutputs)
     {
+        _model = model;
         _graph = model.Graph;
         _shapes = shapes;
         _pruneOutputs = pruneOutputs;
@@ -85,8 +87,20 @@ internal sealed partial class ChannelDependencyWalk
                     else if (tag.BrokenBy is not null) Fail(tag, $"{tag.BrokenBy} makes removed channels non-zero in the graph output {output.Name}");
                     else _producers[tag.Producer].ReachesOutput = true;
                 }
+        CheckSubgraphReaders();
         CheckSharedTensors();
         return Build();
+    }
+
+    /// <summary>An If/Loop/Scan body reading a value with channels from the outer scope is a reader the walk cannot follow.</summary>
+    private void CheckSubgraphReaders()
+    {
+        var withBodies = _graph.Node.Where(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)).ToHashSet();
+        if (withBodies.Count == 0) return;
+        foreach (var (value, tags) in _tags)
+            foreach (var reader in _model.FindConsumers(value).Where(n => withBodies.Contains(n) && !n.Input.Contains(value)))
+                foreach (var tag in tags)
+                    Fail(tag, $"{_model.GetNodeDisplayName(reader)} ({reader.OpType}) reads {value} inside a subgraph");
     }
 
     private sealed class Producer(PrunableWeight weight, string output, int axis)

@@ -311,6 +311,26 @@ public sealed class ChannelDependenciesTests
     }
 
     [TestMethod]
+    public void Analyze_DepthwiseConvInAGroupThatFails_IsListedWithTheGroupsReason()
+    {
+        var model = Build(
+            [
+                Node("Conv", ["X", "W1"], ["C1"], "pointwise"),
+                Node("Conv", ["C1", "WD"], ["D"], "depthwise", Attr("group", 4L)),
+                Node("Sigmoid", ["D"], ["S"], "gate"),
+                Node("Conv", ["S", "W2"], ["Y"], "project"),
+            ],
+            [Floats("W1", [4, 3, 1, 1], 1), Floats("WD", [4, 1, 1, 1], 2), Floats("W2", [2, 4, 1, 1], 3)],
+            [("X", [1, 3, 2, 2])], ["Y"]);
+
+        var graph = Analyze(model, pruneOutputs: true);
+
+        Assert.AreEqual("W2", graph.Groups.Single().Id);
+        StringAssert.Contains(graph.Unprunable("W1").Reason, "gate makes removed channels non-zero before project (Conv)");
+        Assert.AreEqual(graph.Unprunable("W1").Reason, graph.Unprunable("WD").Reason);
+    }
+
+    [TestMethod]
     public void Analyze_DepthwiseConvOnTheGraphInputAndGroupedConv_AreUnprunableWithReasons()
     {
         var model = Build(
@@ -366,6 +386,80 @@ public sealed class ChannelDependenciesTests
         Assert.IsEmpty(graph.Groups);
         StringAssert.Contains(graph.Unprunable("W1").Reason, "B axis 0 carries the channels of two groups");
         StringAssert.Contains(graph.Unprunable("W2").Reason, "B axis 0 carries the channels of two groups");
+    }
+
+    [TestMethod]
+    public void Analyze_ChannelsOnTheRightOfAMatMulOrTransposedIntoGemm_AreConsumedThere()
+    {
+        // fc1's units go to axis 0 by a Transpose; then L·T (the initializer on the left) and Gemm(T, transA=1) read them.
+        var model = Build(
+            [
+                Node("Gemm", ["X", "W1"], ["H"], "fc1"),
+                Node("Relu", ["H"], ["R"], "relu"),
+                Node("Transpose", ["R"], ["T"], "transpose", Attr("perm", new long[] { 1, 0 })),
+                Node("MatMul", ["L", "T"], ["Y1"], "left"),
+                Node("Gemm", ["T", "W2"], ["Y2"], "fc2", Attr("transA", 1L), Attr("transB", 1L)),
+            ],
+            [Floats("W1", [4, 6], 1), Floats("L", [3, 6], 2), Floats("W2", [2, 6], 3)],
+            [("X", [5, 4])], ["Y1", "Y2"]);
+
+        var group = Analyze(model).Group("W1");
+
+        Assert.AreEqual(new ChannelSlice("L", 1, 0, 1, 0, 6, ChannelRole.Consumer, "left"), group.Slice("L", ChannelRole.Consumer));
+        Assert.AreEqual(new ChannelSlice("W2", 1, 0, 1, 0, 6, ChannelRole.Consumer, "fc2"), group.Slice("W2", ChannelRole.Consumer));
+        Assert.AreEqual(new ChannelValue("T", 0, 0, 1, 0, 6), group.Value("T"));
+    }
+
+    [TestMethod]
+    public void Analyze_PadAndSliceOfSpatialAxes_PassTheChannelsPaddingTheChannelAxisDoesNot()
+    {
+        var model = Build(
+            [
+                Node("Conv", ["X", "W1"], ["C1"], "conv1"),
+                Node("Pad", ["C1", "pads"], ["P1"], "pad"),
+                Node("Slice", ["P1", "starts", "ends", "axes"], ["S1"], "slice"),
+                Node("Conv", ["S1", "W2"], ["C2"], "conv2"),
+                Node("Pad", ["C2", "channelPads"], ["P2"], "padChannels"),
+                Node("Conv", ["P2", "W3"], ["Y"], "conv3"),
+            ],
+            [
+                Floats("W1", [4, 2, 1, 1], 1), Int64s("pads", 0, 0, 1, 1, 0, 0, 1, 1), Int64s("starts", 1), Int64s("ends", 3), Int64s("axes", 2),
+                Floats("W2", [3, 4, 1, 1], 2), Int64s("channelPads", 0, 1, 0, 0, 0, 0, 0, 0), Floats("W3", [2, 4, 1, 1], 3),
+            ],
+            [("X", [1, 2, 4, 4])], ["Y"]);
+
+        var graph = Analyze(model);
+
+        Assert.AreEqual(1, graph.Group("W1").Slice("W2", ChannelRole.Consumer).Axis);
+        StringAssert.Contains(graph.Unprunable("W2").Reason, "padChannels (Pad) pads the channel axis");
+    }
+
+    [TestMethod]
+    public void Analyze_ValueReadInsideAnIfBranch_LeavesTheProducerDense()
+    {
+        var branch = new Onnx.Protobuf.GraphProto { Name = "branch" };
+        branch.Node.Add(Node("Identity", ["R"], ["B"], "inner"));
+        branch.Output.Add(Value("B", Float));
+        var graph = new Onnx.Protobuf.GraphProto { Name = "if" };
+        graph.Node.Add(Node("Gemm", ["X", "W"], ["H"], "fc"));
+        graph.Node.Add(Node("Relu", ["H"], ["R"], "relu"));
+        graph.Node.Add(Node("If", ["cond"], ["Y"], "choose",
+            new Onnx.Protobuf.AttributeProto { Name = "then_branch", Type = Onnx.Protobuf.AttributeProto.Types.AttributeType.Graph, G = branch },
+            new Onnx.Protobuf.AttributeProto { Name = "else_branch", Type = Onnx.Protobuf.AttributeProto.Types.AttributeType.Graph, G = branch.Clone() }));
+        graph.Initializer.Add(Floats("W", [4, 3], 1));
+        graph.Input.Add(Value("X", Float));
+        graph.Input[0].Type.TensorType.Shape = new Onnx.Protobuf.TensorShapeProto();
+        foreach (long d in new long[] { 2, 4 }) graph.Input[0].Type.TensorType.Shape.Dim.Add(new Onnx.Protobuf.TensorShapeProto.Types.Dimension { DimValue = d });
+        graph.Input.Add(Value("cond", (int)Onnx.Protobuf.TensorProto.Types.DataType.Bool));
+        graph.Input[1].Type.TensorType.Shape = new Onnx.Protobuf.TensorShapeProto();
+        graph.Output.Add(Value("Y", Float));
+        var proto = new Onnx.Protobuf.ModelProto { IrVersion = 8, Graph = graph };
+        proto.OpsetImport.Add(new Onnx.Protobuf.OperatorSetIdProto { Version = 13 });
+
+        var result = Analyze(Onnx.OnnxModel.FromProto(proto), pruneOutputs: true);
+
+        Assert.IsEmpty(result.Groups);
+        StringAssert.Contains(result.Unprunable("W").Reason, "choose (If) reads R inside a subgraph");
     }
 
     private static Onnx.Protobuf.TensorProto OnesLike(string name, int count) => Onnx.OnnxTensor.FromFloats(name, Enumerable.Repeat(1f, count).ToArray(), [count]);
