@@ -8,22 +8,35 @@ using Microsoft.ML.Pruning.Onnx.Protobuf;
 namespace Microsoft.ML.Pruning.Benchmarks;
 
 /// <summary>
-/// What a written ONNX file costs, measured from the file alone: its float parameters (elements of its float initializers,
-/// dense or sparse, by their declared shapes) and the multiply-accumulates of its Conv, ConvTranspose, Gemm and MatMul nodes
+/// What a written ONNX file costs, measured from the file alone: its float parameters (elements of its float initializers and
+/// Constant tensors, dense or sparse, by their declared shapes) and the multiply-accumulates of its Conv, ConvTranspose, Gemm and MatMul nodes
 /// at batch 1, with every value's shape taken from one ONNX Runtime run on seeded inputs.
 /// </summary>
 // LEAD: once Microsoft.ML.Pruning.Structured.ModelCost (H4) is merged, Macs should call it (params and MACs per layer from
 // ValueShapes.Infer) and this class keep only the file-level Parameters; the numbers must agree on ResNet18 and MiniLM.
 internal static class ModelSize
 {
-    /// <summary>Elements of the float initializers (dense ones and sparse ones by their dense shape).</summary>
+    /// <summary>
+    /// Elements of the float initializers and float Constant nodes (dense tensors, and sparse ones by their dense shape: the
+    /// library's compact files may hold a weight as a sparse initializer or as a Constant node's sparse_value).
+    /// </summary>
     public static long Parameters(byte[] onnx)
     {
         var graph = ModelProto.Parser.ParseFrom(onnx).Graph;
         const int Float = (int)TensorProto.Types.DataType.Float;
-        long dense = graph.Initializer.Where(t => t.DataType == Float).Sum(t => t.Dims.Aggregate(1L, (a, d) => a * d));
-        long sparse = graph.SparseInitializer.Where(s => s.Values?.DataType == Float).Sum(s => s.Dims.Aggregate(1L, (a, d) => a * d));
-        return dense + sparse;
+        static long Elements(IEnumerable<long> dims) => dims.Aggregate(1L, (a, d) => a * d);
+        long dense = graph.Initializer.Where(t => t.DataType == Float).Sum(t => Elements(t.Dims));
+        long sparse = graph.SparseInitializer.Where(s => s.Values?.DataType == Float).Sum(s => Elements(s.Dims));
+        long constants = 0;
+        foreach (var node in graph.Node.Where(n => n.OpType == "Constant"))
+        {
+            foreach (var attribute in node.Attribute)
+            {
+                if (attribute.Name == "value" && attribute.T is { DataType: Float } t) constants += Elements(t.Dims);
+                else if (attribute.Name == "sparse_value" && attribute.SparseTensor is { Values.DataType: Float } st) constants += Elements(st.Dims);
+            }
+        }
+        return dense + sparse + constants;
     }
 
     /// <summary>
@@ -41,8 +54,18 @@ internal static class ModelSize
             if (sparse.Values?.Name is { } name) shapes[name] = [.. sparse.Dims];
         foreach (var feed in feeds) shapes[feed.Name] = [1, .. feed.RowShape];
 
+        // Constant nodes' shapes come from their tensors; they are not made graph outputs (ONNX Runtime cannot fetch a
+        // sparse_value of more than two dimensions, the form the library's compact files may give a weight).
+        foreach (var node in graph.Node.Where(n => n.OpType == "Constant"))
+        {
+            foreach (var attribute in node.Attribute)
+            {
+                if (attribute.Name == "value" && attribute.T is { } t) shapes[node.Output[0]] = [.. t.Dims];
+                else if (attribute.Name == "sparse_value" && attribute.SparseTensor is { } st) shapes[node.Output[0]] = [.. st.Dims];
+            }
+        }
         var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
+        foreach (var node in graph.Node.Where(n => n.OpType != "Constant"))
             foreach (string output in node.Output)
                 if (output.Length > 0 && outputs.Add(output)) graph.Output.Add(new ValueInfoProto { Name = output });
         graph.ValueInfo.Clear();
