@@ -73,8 +73,8 @@ internal static class StructuredBenchmark
             "everything below is measured on the bytes of `PrunedModelTransformer.CompactOnnx`, the file a user ships: *parameters* = " +
             "elements of its float initializers; *MACs* = multiply-accumulates of its Conv, Gemm and MatMul nodes per row (batch 1), " +
             "shapes from one ONNX Runtime run; *latency* = ONNX Runtime CPU, " +
-            $"{settings.OrtThreads} intra-op threads, median of {settings.Repeats} runs after {settings.Warmup} warm-up runs, every model of a " +
-            "table timed in the same loop in a rotated order, seeded random inputs (a CPU's dense kernels do not depend on the values).");
+            $"{settings.OrtThreads} intra-op threads, median of {settings.Repeats} runs after {settings.Warmup} warm-up runs, the models a table " +
+            "compares timed in one loop in a rotated order (resnet18: each dense / pruned pair), seeded random inputs (a CPU's dense kernels do not depend on the values).");
         foreach (string section in sections)
         {
             text.AppendLine();
