@@ -84,8 +84,8 @@ internal static class StructuredBenchmark
         return text.ToString();
     }
 
-    /// <summary>"12.3" milliseconds.</summary>
-    public static string Ms(double seconds) => $"{seconds * 1000:F2}";
+    /// <summary>Milliseconds: "12.34", or "0.057" below 1 ms.</summary>
+    public static string Ms(double seconds) => seconds < 1e-3 ? $"{seconds * 1000:F3}" : $"{seconds * 1000:F2}";
 
     /// <summary>"n / d" as a speed-up ("2.41×").</summary>
     public static string SpeedUp(double dense, double pruned) => Format.Ratio(dense / pruned);
