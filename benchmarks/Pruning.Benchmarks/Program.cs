@@ -57,9 +57,21 @@ const string Usage = """
       coordinate-descent-minilm [--sparsity 0.5] [--calibration-lines 512] [--held-out-lines 500] [--max-tokens 64] [--layers 36]
                      [--modes sequential,parallel] [--feed padded|by-length] [--max-iterations 10000] [--tolerance 1e-4] [--seed 1] [--text DIR]
                      all-MiniLM-L6-v2's MatMul weights one-shot: CoordinateDescent vs magnitude, cosine to the dense embeddings on held-out lines.
+      structured     [--parts lenet,resnet18,minilm,testdata] [--repeats 20] [--warmup 3] [--ort-threads 2] [--seed 1] [--data DIR] [--output DIR]
+                     lenet:    [--lenet-epochs 10] [--lenet-fine-tune-epochs 2] [--lenet-neuron-fraction 0.5] [--train-rows 60000] [--lenet-latency-batch 32]
+                     resnet18: [--resnet-channel-fraction 0.5] [--probe-train-images 2000] [--probe-test-images 1000] [--resnet-fine-tune-images 1000]
+                               [--resnet-fine-tune-epochs 1] [--resnet-batch 16] [--resnet-learning-rate 1e-4] [--resnet-verify-rows 16]
+                               [--resnet-latency-batch 32] [--python /usr/bin/python3] [--resnet-peer benchmarks/peer/resnet_width.py]
+                     minilm:   [--head-fractions 0,0.25,0.5] [--ffn-fractions 0.25,0.5,0.75] [--minilm-fine-tune-epochs 0] [--train-lines 1000]
+                               [--held-out-lines 500] [--max-tokens 64] [--latency-tokens 128] [--minilm-latency-batch 32] [--minilm-batch 16]
+                               [--minilm-learning-rate 1e-4] [--minilm-verify-rows 16] [--text /usr/share/games/fortunes]
+                     testdata: [--testdata /usr/share/libonnx-testdata/data/pytorch-converted] [--testdata-fraction 0.3] [--testdata-rows 16]
+                     Structured pruning (issue 11), measured on the written files: parameters, bytes, MACs, ONNX Runtime latency at batch 1 and 32,
+                     accuracy / linear-probe accuracy / cosine to dense; ResNet18 vs torchvision's layout at half width; an SVG curve for MiniLM.
       Smoke runs (< 2 minutes each, the first lenet5 one + ~40 s of PyTorch training; not measurements):
         coordinate-descent-lenet5 --dense-epochs 1 --calibration-rows 512 --cache /tmp/cd-smoke
         coordinate-descent-minilm --calibration-lines 64 --held-out-lines 32 --layers 2 --modes sequential
+        structured --parts lenet,testdata --lenet-epochs 1 --lenet-fine-tune-epochs 1 --train-rows 2000 --repeats 3 --warmup 1
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -96,6 +108,7 @@ try
         "sparse-training" => SparseTrainingBenchmark.Run(arguments),
         "coordinate-descent-lenet5" => CoordinateDescentLeNet5Benchmark.Run(arguments),
         "coordinate-descent-minilm" => CoordinateDescentMiniLmBenchmark.Run(arguments),
+        "structured" => StructuredBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);
