@@ -99,16 +99,14 @@ internal static class StructuredMiniLm
             if (heads > 0)
             {
                 Format.Progress($"minilm: removing {heads:P0} of the heads ...");
-                // LEAD: on this branch the criteria do not list Granularity Head yet ("Criterion 'magnitude-l2' scores Unstructured, Neuron,
-                // Channel"): magnitude-l2 (and Magnitude) must accept Head (the design: Q/K/V neuron scores summed per head) for this Fit to run.
                 var fit = TorchRetry.Run($"minilm heads {heads:P0}",
                     () => ml.Pruning().Prune(Options(model.Dense, PruningGranularity.Head, heads, Pooler(model.Dense))).Fit(trainView));
                 headPruned = OnnxModel.Load(fit.CompactOnnx.Span);
                 headSeconds = fit.Report.Elapsed.TotalSeconds;
             }
             // 2. FFN units, on the head-pruned file: the attention projections are excluded, so only the FFN groups (FFN in → GELU → FFN out) are cut.
-            // LEAD: with Granularity Neuron, do ExcludedLayers keep a group whole when an excluded weight is one of its producers (Q, K, V, O here)?
-            // This relies on it; the head groups are not Neuron groups, and the hidden width is unprunable (LayerNorm), so FFN groups are all that is left.
+            // The head groups are not Neuron groups and the hidden width is unprunable (LayerNorm), so the FFN groups are all Neuron prunes;
+            // excluding the attention and pooler weights only says so.
             var excluded = AttentionWeights(headPruned).Concat(Pooler(headPruned)).ToList();
             foreach (double ffn in o.FfnFractions)
             {

@@ -122,11 +122,18 @@ internal static class StructuredTestData
             }).Fit(data);
             byte[] compact = pruned.CompactOnnx.ToArray();
             long after = ModelSize.Parameters(compact);
+            var report = pruned.Report.Structured!;
+            string whole = report.Unprunable.Count == 0 ? "" : $"; left whole: {Shorten(string.Join("; ", report.Unprunable.Select(u => $"{u.Layer}: {u.Reason}")))}";
             if (after >= before)
-                // LEAD: the report's structured section (groups left whole and why, e.g. UnprunableLayer reasons) should give the reason here.
-                return new Outcome(name, granularity.ToString(), before, after, "left dense: nothing removed (reason: not in the report yet)");
+                return new Outcome(name, granularity.ToString(), before, after, $"left dense: nothing removed{whole}");
             string outputShape = RunOnce(compact, input, given, shape);
-            return new Outcome(name, granularity.ToString(), before, after, $"shrunk, verified; ORT output {outputShape}");
+            return new Outcome(name, granularity.ToString(), before, after,
+                $"shrunk, verified on {report.Verification?.Rows ?? 0} rows (max rel. diff {report.Verification?.MaxRelativeDifference ?? double.NaN:G2}); ORT output {outputShape}{whole}");
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("can be pruned", StringComparison.Ordinal) || e.Message.Contains("no prunable weights", StringComparison.Ordinal))
+        {
+            // Refused when the estimator is built, naming why: nothing is written, the model stays as it is.
+            return new Outcome(name, granularity.ToString(), before, before, $"left dense (refused): {Shorten(e.Message)}");
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or InvalidDataException or ArgumentException or OnnxRuntimeException)
         {

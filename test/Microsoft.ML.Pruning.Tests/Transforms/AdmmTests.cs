@@ -112,7 +112,7 @@ public sealed class AdmmTests
     public void Admm_NeuronGranularity_RemovesWholeNeurons_ToTheExactCount()
     {
         var ml = new MLContext(1);
-        var pruned = ml.Pruning().Admm(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.ExcludedLayers.Add("fc2.weight"); }))
+        var pruned = ml.Pruning().Admm(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.Structured.RemoveUnits = false; o.ExcludedLayers.Add("fc2.weight"); }))
             .Fit(TestData.Multiclass(ml));
         var fc1 = pruned.Model.GetPrunableWeights().Single(w => w.Name == "fc1.weight");
         var values = Weights(pruned.Model, "fc1.weight");
@@ -184,6 +184,17 @@ public sealed class AdmmTests
         Assert.AreEqual(MaskSelector.TargetPrunedCount(distilled.TotalParameters, 0.6), Zeros(distilled));
         var plain = ml.Pruning().Admm(Options(0.6)).Fit(data).Report;
         Assert.AreNotEqual(plain.Admm!.Training.Epochs[0].MeanLoss, distilled.Admm!.Training.Epochs[0].MeanLoss, "the distillation term changes the objective");
+    }
+
+    [TestMethod]
+    public void Admm_NeuronGranularity_RemovesTheUnitsFromTheWrittenModel()
+    {
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().Admm(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.ExcludedLayers.Add("fc2.weight"); })).Fit(TestData.Multiclass(ml));
+
+        CollectionAssert.AreEqual(new long[] { 8, 8 }, pruned.Model.GetInitializer("fc1.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 3, 8 }, pruned.Model.GetInitializer("fc2.weight").Dims.ToArray());
+        Assert.IsLessThanOrEqualTo(1e-4, pruned.Report.Structured!.Verification!.MaxRelativeDifference);
     }
 
     [TestMethod]

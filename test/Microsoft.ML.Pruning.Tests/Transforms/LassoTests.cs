@@ -150,7 +150,7 @@ public sealed class LassoTests
     {
         var ml = new MLContext(1);
         var data = TestData.Multiclass(ml);
-        var pruned = ml.Pruning().Lasso(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.ExcludedLayers.Add("fc2.weight"); })).Fit(data);
+        var pruned = ml.Pruning().Lasso(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.Structured.RemoveUnits = false; o.ExcludedLayers.Add("fc2.weight"); })).Fit(data);
         var sparse = pruned.Report.SparseTraining!;
         Assert.AreEqual("GroupL1", sparse.Regularizer);
         var fc1 = pruned.Model.GetPrunableWeights().Single(w => w.Name == "fc1.weight");
@@ -220,6 +220,20 @@ public sealed class LassoTests
         var plain = ml.Pruning().Lasso(Options(0.6)).Fit(data).Report.SparseTraining!;
         Assert.AreNotEqual(plain.Trials[0].Training.Epochs[0].MeanLoss, pruned.Report.SparseTraining!.Trials[0].Training.Epochs[0].MeanLoss,
             "the distillation term changes the objective");
+    }
+
+    [TestMethod]
+    public void Lasso_NeuronGranularity_RemovesTheUnitsFromTheWrittenModel()
+    {
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().Lasso(Options(0.5, o => { o.Granularity = PruningGranularity.Neuron; o.ExcludedLayers.Add("fc2.weight"); })).Fit(TestData.Multiclass(ml));
+
+        // fc1 [16, 8] → [8, 8]; its consumer fc2 [3, 16] loses the same 8 columns.
+        CollectionAssert.AreEqual(new long[] { 8, 8 }, pruned.Model.GetInitializer("fc1.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 3, 8 }, pruned.Model.GetInitializer("fc2.weight").Dims.ToArray());
+        var structured = pruned.Report.Structured!;
+        Assert.AreEqual(8, structured.Groups.Single().Kept);
+        Assert.IsLessThanOrEqualTo(1e-4, structured.Verification!.MaxRelativeDifference);
     }
 
     [TestMethod]

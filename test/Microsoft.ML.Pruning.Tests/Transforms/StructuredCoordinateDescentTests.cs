@@ -37,6 +37,7 @@ public sealed class StructuredCoordinateDescentTests
         {
             Model = model, OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = sparsity, CalibrationRows = CalibrationRows,
             Granularity = PruningGranularity.Neuron,
+            Structured = new StructuredOptions { RemoveUnits = false }, // the masked model: these tests read zero rows and columns
         };
         edit?.Invoke(options);
         return options;
@@ -57,6 +58,20 @@ public sealed class StructuredCoordinateDescentTests
         var a = TestData.ScoreColumn(expected);
         var b = TestData.ScoreColumn(actual);
         return a.Zip(b).Average(p => p.First.Zip(p.Second).Average(v => (v.First - v.Second) * (double)(v.First - v.Second)));
+    }
+
+    [TestMethod]
+    public void Neuron_DefaultOptions_RemoveTheNeuronsFromTheWrittenModelAndVerify()
+    {
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().CoordinateDescent(Options(TestData.Mlp(7, 16, 12), 0.5, o => o.Structured = new StructuredOptions())).Fit(TestData.Multiclass(ml));
+
+        var model = pruned.Model;
+        CollectionAssert.AreEqual(new long[] { 8, 8 }, model.GetInitializer("fc1.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 6, 8 }, model.GetInitializer("fc2.weight").Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 3, 6 }, model.GetInitializer("fc3.weight").Dims.ToArray());
+        Assert.IsLessThanOrEqualTo(1e-4, pruned.Report.Structured!.Verification!.MaxRelativeDifference);
+        Assert.HasCount(2, pruned.Report.Reconstruction);
     }
 
     [TestMethod]
@@ -124,7 +139,7 @@ public sealed class StructuredCoordinateDescentTests
             var cd = ml.Pruning().CoordinateDescent(Options(model, sparsity)).Fit(train);
             var l2 = ml.Pruning().Prune(new PruneOptions
             {
-                Model = model, OutputColumnNames = Outputs, InputColumnNames = Inputs, Criterion = "magnitude-l2", Granularity = PruningGranularity.Neuron,
+                Model = model, OutputColumnNames = Outputs, InputColumnNames = Inputs, Criterion = "magnitude-l2", Granularity = PruningGranularity.Neuron, Structured = new StructuredOptions { RemoveUnits = false },
                 Sparsity = sparsity, Scope = PruningScope.Layer, ExcludedLayers = { "fc3.weight" },
             }).Fit(train);
             // The same number of neurons is removed from each hidden layer.
@@ -206,7 +221,7 @@ public sealed class StructuredCoordinateDescentTests
         var cd = ml.Pruning().CoordinateDescent(Options(model, 0.5, o => o.Scope = PruningScope.Global)).Fit(train).Model;
         var l2 = ml.Pruning().Prune(new PruneOptions
         {
-            Model = model, OutputColumnNames = Outputs, InputColumnNames = Inputs, Criterion = "magnitude-l2", Granularity = PruningGranularity.Neuron,
+            Model = model, OutputColumnNames = Outputs, InputColumnNames = Inputs, Criterion = "magnitude-l2", Granularity = PruningGranularity.Neuron, Structured = new StructuredOptions { RemoveUnits = false },
             Sparsity = 0.5, Scope = PruningScope.Global, ExcludedLayers = { "fc3.weight" },
         }).Fit(train).Model;
         int cd1 = LiveRows(Weights(cd, "fc1.weight"), 16, TestData.FeatureCount).Count(k => k);
