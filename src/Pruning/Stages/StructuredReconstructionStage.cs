@@ -6,6 +6,7 @@ using System.Linq;
 using Microsoft.ML.Pruning.Algorithms;
 using Microsoft.ML.Pruning.Criteria;
 using Microsoft.ML.Pruning.Onnx;
+using Microsoft.ML.Pruning.Structured;
 using Microsoft.ML.Pruning.Onnx.Protobuf;
 using Microsoft.ML.Pruning.Solvers;
 
@@ -60,6 +61,7 @@ internal static class StructuredReconstructionStage
     public static (IReadOnlyList<NeuronPair> Pairs, IReadOnlyList<SkippedLayer> Skipped) FindPairs(OnnxModel model, IReadOnlyList<PrunableWeight> producers, bool strict = true)
     {
         var all = model.GetPrunableWeights();
+        ChannelDependencyGraph? graph = null;
         var pairs = new List<NeuronPair>();
         var skipped = new List<SkippedLayer>();
         foreach (var producer in producers)
@@ -132,6 +134,9 @@ internal static class StructuredReconstructionStage
                 if (next.Output.Count == 0) { reason = $"node '{nextName}' has no output"; break; }
                 current = next.Output[0];
             }
+            // A path the walk above does not follow (an activation written as several nodes, e.g. GELU as x·½(1 + erf(x/√2))) may still
+            // be one dependency group with this layer as its only producer and one Gemm/MatMul consumer reading all of its units.
+            pair ??= PairFromGroup(model, producer, all, ref graph);
             if (pair is not null) pairs.Add(pair);
             else skipped.Add(new SkippedLayer(producer.Name, reason ?? "its output passes through too many nodes before a layer"));
         }
@@ -140,6 +145,26 @@ internal static class StructuredReconstructionStage
                 "CoordinateDescent with Granularity Neuron removes neurons of a Gemm/MatMul layer whose output feeds (through bias and element-wise " +
                 $"activations) the next Gemm/MatMul layer; no layer does: {string.Join("; ", skipped.Select(s => $"'{s.Name}': {s.Reason}"))}.");
         return (pairs, skipped);
+    }
+
+    /// <summary>
+    /// The pair the dependency analysis proves for <paramref name="producer"/>: a Neuron group whose only producer it is and whose
+    /// only consumer is a Gemm/MatMul weight reading all of its units one to one; the group's per-neuron parameters are the biases
+    /// zeroed with a removed neuron. Null when there is none.
+    /// </summary>
+    private static NeuronPair? PairFromGroup(OnnxModel model, PrunableWeight producer, IReadOnlyList<PrunableWeight> all, ref ChannelDependencyGraph? graph)
+    {
+        graph ??= ChannelDependencies.Analyze(model, ValueShapes.Infer(model));
+        var group = graph.Groups.FirstOrDefault(g => g.Kind == ChannelGroupKind.Neuron && g.Slices.Any(s => s.Role == ChannelRole.Producer && s.Tensor == producer.Name));
+        if (group is null || group.Slices.Count(s => s.Role == ChannelRole.Producer) != 1 || group.Width != producer.OutputUnits) return null;
+        var consumers = group.Slices.Where(s => s.Role == ChannelRole.Consumer).ToList();
+        if (consumers is not [{ Block: 1, Offset: 0, First: 0 } slice] || slice.Count != group.Width) return null;
+        var consumer = all.FirstOrDefault(w => w.Name == slice.Tensor);
+        if (consumer is null || consumer.Role == PrunableWeightRole.ConvWeight || consumer.ParameterCount / consumer.OutputUnits != producer.OutputUnits) return null;
+        var node = model.Graph.Node[consumer.NodeIndex];
+        if (node.OpType == "Gemm" && node.Attribute.Any(a => a.Name == "transA" && a.I != 0)) return null;
+        var biases = group.Slices.Where(s => s.Role == ChannelRole.Parameter && s.Block == 1 && model.TryGetInitializer(s.Tensor, out var t) && t.Dims.Count == 1).Select(s => s.Tensor).Distinct().ToList();
+        return new NeuronPair(producer, consumer, biases);
     }
 
     /// <summary>Removes neurons of <paramref name="candidates"/> in <paramref name="model"/>, in place.</summary>

@@ -177,4 +177,29 @@ public sealed class StructuredRealModelTests
         var scored = pruned.Transform(data).GetColumn<VBuffer<float>>(MiniLmModel.HiddenStateOutput).ToArray();
         Assert.IsTrue(scored.All(v => v.Length == Sequence * 384 && v.DenseValues().All(float.IsFinite)));
     }
+
+    [TestMethod]
+    public void CoordinateDescentNeuron_MiniLmFeedForward_PairsThroughGeluRefitsAndRemoves()
+    {
+        // GELU is five nodes (Div, Erf, Add, Mul, Mul); the dependency group pairs each FFN-in with its FFN-out all the same.
+        var ml = new MLContext(seed: 1);
+        var pruned = ml.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions
+        {
+            Model = MiniLmModel.Load(),
+            InputColumnNames = ["input_ids", "attention_mask", "token_type_ids"],
+            OutputColumnNames = [MiniLmModel.HiddenStateOutput],
+            Granularity = PruningGranularity.Neuron,
+            Sparsity = 0.5,
+            Scope = PruningScope.Layer,
+            Structured = new StructuredOptions { VerifyRows = 4 },
+            MaxIterations = 20, // the test is about pairing, refit and removal, not about the Lasso's convergence
+            Tolerance = 1e-2,
+        }).Fit(Tokens(ml));
+
+        Assert.HasCount(6, pruned.Report.Reconstruction);
+        var report = pruned.Report.Structured!;
+        Assert.HasCount(6, report.Groups);
+        Assert.IsTrue(report.Groups.All(g => g.Total == 1536 && g.Kept == 768));
+        Assert.IsLessThanOrEqualTo(1e-4, report.Verification!.MaxRelativeDifference);
+    }
 }
