@@ -27,6 +27,14 @@ public sealed class StructuredOptions
     /// </summary>
     public bool PruneOutputs { get; set; }
 
+    /// <summary>
+    /// After choosing a group's units, refit the next layer by least squares on the calibration rows (<see cref="PruningOptions.CalibrationRows"/>)
+    /// so it reproduces what it computed with all units, bias included (default false: pruning then needs no data). Applies to
+    /// groups one Gemm/MatMul reads one to one (a network's hidden layers, a transformer's feed-forward units); each group is
+    /// refit on the model with the earlier groups already pruned. The report's Reconstruction lists each refit with its error.
+    /// </summary>
+    public bool RefitConsumers { get; set; }
+
     /// <summary>Kept units per group rounded up to a multiple of this (e.g. 8 for vectorized kernels); at least 1.</summary>
     public int RoundTo { get; set; } = 1;
 

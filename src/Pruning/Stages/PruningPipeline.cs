@@ -33,6 +33,7 @@ internal sealed class PruningPipeline
     private readonly StructuredPlan? _plan;
     private StructuredSelection.Result? _structuredChoice;
     private readonly bool _projectOnly;
+    private IReadOnlyList<LayerReconstruction>? _refits;
 
     /// <summary>
     /// One seed per Fit, drawn from the MLContext only when something random needs it: fine-tuning (the first
@@ -234,7 +235,7 @@ internal sealed class PruningPipeline
             }
             _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
             return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-                fineTuning: _fineTuneResults, inputShapes: scorerShapes,
+                fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: _refits,
                 structured: Structured(source, model, data, batches ?? inputs));
         }
         switch (_options.Schedule)
@@ -339,7 +340,8 @@ internal sealed class PruningPipeline
             }
             string tune = _options.FineTune is { } f ? $", fine-tuned {f.Epochs} epoch{(f.Epochs == 1 ? "" : "s")}{(_options.Schedule == PruningSchedule.Iterative ? " per round" : "")}" : "";
             string scope = _options.Pattern is null ? $"{_options.Scope.ToString().ToLowerInvariant()} scope, " : ""; // a pattern holds in every group
-            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {scope}{Target}, {schedule}{calibration}{tune}";
+            string refit = _plan is not null && _options.Structured.RefitConsumers ? $", next layers refit by least squares on {_options.CalibrationRows} rows" : "";
+            return $"Criterion {_criterion.Name}, {_options.Granularity.ToString().ToLowerInvariant()}, {scope}{Target}, {schedule}{calibration}{refit}{tune}";
         }
     }
 
@@ -419,6 +421,10 @@ internal sealed class PruningPipeline
         var overrides = _options.LayerSparsity.ToDictionary(p => p.Key, p => p.Value * fraction, StringComparer.Ordinal);
         var choice = StructuredSelection.Select(_plan!.Groups, scores, _options.Sparsity * fraction, overrides, _options.Scope, _options.Structured);
         foreach (string note in choice.Notes) _services.Info(note);
+        if (_options.Structured.RefitConsumers)
+            _refits = ConsumerRefitStage.Run(_services, model, _plan.Groups, choice.Keep,
+                batches ?? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes),
+                data, _options.CalibrationRows);
         var masks = GroupMasks.Build(model, _plan.Groups, choice.Keep);
         GroupMasks.Apply(model, masks);
         for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));

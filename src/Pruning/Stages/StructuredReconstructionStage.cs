@@ -356,7 +356,7 @@ internal static class StructuredReconstructionStage
     }
 
     /// <summary>b̂ = b + (W − Ŵ)·s/r (scaled to the bias's own units): the mean of the output the new weights no longer carry.</summary>
-    private static void UpdateBias(OnnxModel model, Bias bias, float[] weights, float[] pruned, int outputs, int inputs, GramMatrix gram)
+    internal static void UpdateBias(OnnxModel model, Bias bias, float[] weights, float[] pruned, int outputs, int inputs, GramMatrix gram)
     {
         var tensor = model.GetInitializer(bias.Name);
         var b = OnnxTensor.ToFloatArray(tensor);
@@ -375,7 +375,7 @@ internal static class StructuredReconstructionStage
     /// ‖X(W − Ŵ)ᵀ + 1(b − b̂)ᵀ‖ / ‖XWᵀ‖: the layer's output error with the refit bias (from the centred G), relative to the
     /// weight part of its output (from G), as the unstructured rows report it.
     /// </summary>
-    private static double RelativeOutputError(GramMatrix centred, GramMatrix gram, float[] weights, float[] pruned, int outputs)
+    internal static double RelativeOutputError(GramMatrix centred, GramMatrix gram, float[] weights, float[] pruned, int outputs)
     {
         int n = gram.Size;
         double residual = 0, output = 0;

@@ -44,6 +44,11 @@ public static class ValueShapes
         foreach (var init in graph.Initializer) shapes[init.Name] = [.. init.Dims];
         foreach (var sparse in graph.SparseInitializer)
             if (sparse.Values is { } values) shapes[values.Name] = [.. sparse.Dims];
+        // A Constant's shape is its tensor's (a compact model's sparse_value weights included): not asked of ONNX Runtime, which
+        // cannot return a sparse constant of more than two dimensions as an output.
+        foreach (var node in graph.Node)
+            if (node.OpType == "Constant" && node.Output.Count == 1 && node.Attribute.FirstOrDefault(a => a.Name is "value" or "sparse_value") is { } value)
+                shapes[node.Output[0]] = value.Name == "value" ? [.. value.T.Dims] : [.. value.SparseTensor.Dims];
 
         var copy = model.Clone();
         var outputs = new List<string>();
