@@ -64,7 +64,7 @@ const string Usage = """
                                [--resnet-latency-batch 32] [--python /usr/bin/python3] [--resnet-peer benchmarks/peer/resnet_width.py]
                      minilm:   [--head-fractions 0,0.25,0.5] [--ffn-fractions 0.25,0.5,0.75] [--minilm-fine-tune-epochs 0] [--train-lines 1000]
                                [--held-out-lines 500] [--max-tokens 64] [--latency-tokens 128] [--minilm-latency-batch 32] [--minilm-batch 16]
-                               [--minilm-learning-rate 1e-4] [--minilm-verify-rows 16] [--text /usr/share/games/fortunes]
+                               [--minilm-learning-rate 1e-4] [--minilm-verify-rows 16] [--minilm-refit 1] [--text /usr/share/games/fortunes]
                      testdata: [--testdata /usr/share/libonnx-testdata/data/pytorch-converted] [--testdata-fraction 0.3] [--testdata-rows 16]
                      Structured pruning (issue 11), measured on the written files: parameters, bytes, MACs, ONNX Runtime latency at batch 1 and 32,
                      accuracy / linear-probe accuracy / cosine to dense; ResNet18 vs torchvision's layout at half width; an SVG curve for MiniLM.

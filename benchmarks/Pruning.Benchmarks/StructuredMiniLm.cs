@@ -29,7 +29,7 @@ internal static class StructuredMiniLm
     public const string FigureFile = "structured-minilm.svg";
 
     public sealed record Options(double[] FfnFractions, double[] HeadFractions, int FineTuneEpochs, int TrainLines, int HeldOutLines, int MaxTokens,
-        int LatencyTokens, int LatencyBatch, int Batch, double LearningRate, int VerifyRows, string Text);
+        int LatencyTokens, int LatencyBatch, int Batch, double LearningRate, int VerifyRows, string Text, bool Refit);
 
     private sealed record Setting(double Heads, double Ffn, byte[] Bytes, double Seconds);
 
@@ -50,6 +50,7 @@ internal static class StructuredMiniLm
             Batch: args.Int("minilm-batch", 16),
             LearningRate: learningRate,
             VerifyRows: args.Int("minilm-verify-rows", 16, min: 0),
+            Refit: args.Int("minilm-refit", 1, min: 0) != 0,
             Text: args.String("text", FortuneLines.DebianFolder));
     }
 
@@ -76,9 +77,9 @@ internal static class StructuredMiniLm
             Sparsity = fraction,
             Scope = PruningScope.Layer,
             ExcludedLayers = [.. excluded],
-            CalibrationRows = Math.Max(1, o.VerifyRows),
             Seed = s.Seed,
-            Structured = new StructuredOptions { VerifyRows = o.VerifyRows },
+            CalibrationRows = o.Refit ? o.TrainLines : Math.Max(1, o.VerifyRows),
+            Structured = new StructuredOptions { VerifyRows = o.VerifyRows, RefitConsumers = o.Refit },
             FineTune = o.FineTuneEpochs == 0 ? null : new FineTuneOptions
             {
                 Epochs = o.FineTuneEpochs,
@@ -162,8 +163,13 @@ internal static class StructuredMiniLm
             "`Granularity = Head` removes that fraction of every layer's heads (Q, K and V columns, the output projection's rows, the Reshape " +
             "head counts), then `Granularity = Neuron` on the head-pruned file, with the attention projections in `ExcludedLayers`, removes that " +
             "fraction of every layer's feed-forward units (FFN-in columns, bias, FFN-out rows). " +
+            (o.Refit
+                ? $"Reconstruction: `Structured.RefitConsumers = true` on the first {o.TrainLines} training lines (`CalibrationRows`): after each group's " +
+                  "choice the next layer (the attention output projection for heads, FFN-out for units) is refit by least squares on the kept inputs, bias " +
+                  "included, group after group on the partly pruned model. "
+                : "") +
             (o.FineTuneEpochs == 0
-                ? "No reconstruction (`--minilm-fine-tune-epochs 0`): the numbers are one-shot."
+                ? (o.Refit ? "No fine-tuning (`--minilm-fine-tune-epochs 0`)." : "No reconstruction (`--minilm-refit 0 --minilm-fine-tune-epochs 0`): the numbers are one-shot.")
                 : $"Each Fit distils from the model it starts from: `FineTune` without labels, {o.FineTuneEpochs} epoch(s) over {o.TrainLines} lines, " +
                   $"batch {o.Batch}, Adam lr {o.LearningRate.ToString(c)}, cosine on `{MiniLmSetup.HiddenState}`.") +
             $" Held out: the minilm benchmark's first {o.HeldOutLines} of {usableLines:N0} shuffled fortune lines (seed {s.Seed}), at most {o.MaxTokens} tokens; " +
