@@ -44,7 +44,7 @@ internal static class EmitStage
             .Select(w => written.GetInitializer(w.Name))
             .Select(t => LayerSparsity.Compute(t.Name, [.. t.Dims], OnnxTensor.ToFloatArray(t)))
             .ToList();
-        long denseBytes = (structured?.Dense ?? model).Proto.CalculateSize(); // the dense file's size, without writing it
+        long denseBytes = (structured?.Dense ?? model).Proto.CalculateSize(); // the dense file's size (before any removal), without writing it
         var compact = written.Clone();
         compact.Compact();
         byte[] compactBytes = compact.ToBytes();

@@ -30,6 +30,8 @@ internal sealed class PruningPipeline
     private int _fineTunes;
     private readonly List<TrainingResult> _fineTuneResults = [];
     private OnnxModel? _teacher;
+    private OnnxModel? _denseTeacher;
+    private OnnxModel? _dense;
     private readonly StructuredPlan? _plan;
     private StructuredSelection.Result? _structuredChoice;
     private readonly bool _projectOnly;
@@ -147,6 +149,7 @@ internal sealed class PruningPipeline
         var scorerShapes = ScorerShapes(source, data.Schema);
         var model = source.Clone();
         model.Densify(); // a compact input model is pruned and reported like its dense form
+        if (_plan is not null) _dense = model.Clone(); // the report's and the latency's dense side, densified as the pruned model is
         var byName = model.GetPrunableWeights().ToDictionary(w => w.Name, StringComparer.Ordinal);
         Candidates = [.. Candidates.Select(w => byName[w.Name])];
         Weights = [.. Weights.Select(w => byName[w.Name])];
@@ -381,7 +384,7 @@ internal sealed class PruningPipeline
     /// <summary>What the emit stage needs to write the structured model; null when nothing is removed.</summary>
     private StructuredEmit? Structured(OnnxModel source, OnnxModel model, IDataView data, ModelInputBatches? inputs) =>
         _plan is null || _structuredChoice is null ? null
-            : new StructuredEmit(_plan, _structuredChoice, _options.Structured, source,
+            : new StructuredEmit(_plan, _structuredChoice, _options.Structured, _dense ?? source,
                 inputs ?? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes), data);
 
     /// <summary>
@@ -429,6 +432,12 @@ internal sealed class PruningPipeline
         GroupMasks.Apply(model, masks);
         for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
         _structuredChoice = choice;
+        // A teacher whose output loses channels is compared on the kept ones only (the student is 0 on the others).
+        if (_teacher is not null && _plan.Groups.Any(g => g.ReachesOutput))
+        {
+            _denseTeacher ??= _teacher;
+            _teacher = OutputChannelMask.Apply(_denseTeacher, _plan.Groups, choice.Keep, _plan.Shapes);
+        }
         return masks;
     }
 
