@@ -366,6 +366,14 @@ internal sealed class PruningPipeline
     private PruningMask[] PruneOnce(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask,
         double fraction, IReadOnlyList<PruningMask>? previous)
     {
+        var masks = Select(Observe(model, values, data, batches, gradientTask), fraction, previous);
+        Apply(model, values, masks);
+        return masks;
+    }
+
+    /// <summary>The calibrate step: what the criterion needs of the data (activations, gradients) for each candidate, as its layer contexts.</summary>
+    private List<LayerContext> Observe(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask)
+    {
         var needs = _criterion.Needs;
         CalibrationStage.Result? calibration = null;
         if (batches is not null)
@@ -375,10 +383,7 @@ internal sealed class PruningPipeline
         }
         GradientStage.Result? gradients = gradientTask is null ? null
             : GradientStage.Run(_backend!, model, Candidates, needs, gradientTask.Data, gradientTask.Loss, gradientTask.ScoreOutput, _services);
-        var contexts = Contexts(model, values, calibration, gradients);
-        var masks = Select(contexts, fraction, previous);
-        Apply(model, values, masks);
-        return masks;
+        return Contexts(model, values, calibration, gradients);
     }
 
     /// <summary>What the emit stage needs to write the structured model; null when nothing is removed.</summary>
@@ -409,17 +414,8 @@ internal sealed class PruningPipeline
     /// </summary>
     private IReadOnlyList<PruningMask> PruneGroups(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask, double fraction)
     {
-        var needs = _criterion.Needs;
-        CalibrationStage.Result? calibration = null;
-        if (batches is not null)
-        {
-            calibration = CalibrationStage.Run(model, Candidates, needs, batches, data, _options.CalibrationRows);
-            WarnIfShort(calibration.Rows);
-        }
-        GradientStage.Result? gradients = gradientTask is null ? null
-            : GradientStage.Run(_backend!, model, Candidates, needs, gradientTask.Data, gradientTask.Loss, gradientTask.ScoreOutput, _services);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var context in Contexts(model, values, calibration, gradients))
+        foreach (var context in Observe(model, values, data, batches, gradientTask))
             scores[context.Name] = Score(context);
         var overrides = _options.LayerSparsity.ToDictionary(p => p.Key, p => p.Value * fraction, StringComparer.Ordinal);
         var choice = StructuredSelection.Select(_plan!.Groups, scores, _options.Sparsity * fraction, overrides, _options.Scope, _options.Structured);

@@ -79,21 +79,7 @@ internal static class StructuredExportStage
     private static Dictionary<string, int[]>? OutputColumnMap(StructuredEmit structured)
     {
         if (!structured.Options.RemoveUnits) return null;
-        var removed = new Dictionary<(string Output, int Axis), bool[]>();
-        var outputs = structured.Dense.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var group in structured.Plan.Groups)
-        {
-            if (!group.ReachesOutput || !structured.Choice.Keep.TryGetValue(group.Id, out var keep)) continue;
-            foreach (var value in group.Values.Where(v => outputs.Contains(v.Value)))
-            {
-                var key = (value.Value, value.Axis);
-                if (!removed.TryGetValue(key, out var flags))
-                    removed[key] = flags = new bool[structured.Plan.Shapes[value.Value][value.Axis]];
-                for (int c = 0; c < value.Count; c++)
-                    if (!keep[value.First + c])
-                        for (long b = 0; b < value.Block; b++) flags[value.Offset + c * value.Block + b] = true;
-            }
-        }
+        var removed = OutputChannelMask.RemovedPositions(structured.Dense, structured.Plan.Groups, structured.Choice.Keep, structured.Plan.Shapes);
         return removed.Count == 0 ? null : removed.ToDictionary(p => p.Key.Output, p => Enumerable.Range(0, p.Value.Length).Where(i => !p.Value[i]).ToArray(), StringComparer.Ordinal);
     }
 

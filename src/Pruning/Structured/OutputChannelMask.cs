@@ -21,20 +21,7 @@ internal static class OutputChannelMask
     /// <param name="shapes">Value shapes of the dense model (the outputs' ranks and widths).</param>
     public static OnnxModel Apply(OnnxModel teacher, IReadOnlyList<ChannelGroup> groups, IReadOnlyDictionary<string, bool[]> keep, IReadOnlyDictionary<string, long[]> shapes)
     {
-        var outputs = teacher.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var removed = new Dictionary<(string Output, int Axis), bool[]>();
-        foreach (var group in groups)
-        {
-            if (!group.ReachesOutput || !keep.TryGetValue(group.Id, out var kept) || kept.All(k => k)) continue;
-            foreach (var value in group.Values.Where(v => outputs.Contains(v.Value)))
-            {
-                var key = (value.Value, value.Axis);
-                if (!removed.TryGetValue(key, out var flags)) removed[key] = flags = new bool[shapes[value.Value][value.Axis]];
-                for (int c = 0; c < value.Count; c++)
-                    if (!kept[value.First + c])
-                        for (long b = 0; b < value.Block; b++) flags[value.Offset + (c * value.Block) + b] = true;
-            }
-        }
+        var removed = RemovedPositions(teacher, groups, keep, shapes);
         if (removed.Count == 0) return teacher;
         var copy = teacher.Clone();
         var graph = copy.Graph;
@@ -54,6 +41,30 @@ internal static class OutputChannelMask
             graph.Node.Add(new NodeProto { OpType = "Mul", Name = Unique(copy, $"{output}_output_mask_mul"), Input = { unmasked, maskName }, Output = { output } });
         }
         return copy;
+    }
+
+    /// <summary>
+    /// Per graph output whose width removal changes, and its channel axis: true at each position a removed channel occupies
+    /// (positions no group covers are kept).
+    /// </summary>
+    public static Dictionary<(string Output, int Axis), bool[]> RemovedPositions(OnnxModel model, IReadOnlyList<ChannelGroup> groups,
+        IReadOnlyDictionary<string, bool[]> keep, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        var outputs = model.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var removed = new Dictionary<(string Output, int Axis), bool[]>();
+        foreach (var group in groups)
+        {
+            if (!group.ReachesOutput || !keep.TryGetValue(group.Id, out var kept) || kept.All(k => k)) continue;
+            foreach (var value in group.Values.Where(v => outputs.Contains(v.Value)))
+            {
+                var key = (value.Value, value.Axis);
+                if (!removed.TryGetValue(key, out var flags)) removed[key] = flags = new bool[shapes[value.Value][value.Axis]];
+                for (int c = 0; c < value.Count; c++)
+                    if (!kept[value.First + c])
+                        for (long b = 0; b < value.Block; b++) flags[value.Offset + (c * value.Block) + b] = true;
+            }
+        }
+        return removed;
     }
 
     private static string Unique(OnnxModel model, string name)
