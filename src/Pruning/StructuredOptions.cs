@@ -80,8 +80,8 @@ public sealed class StructuredOptions
             throw new ArgumentOutOfRangeException(nameof(MaxGroupSparsity), MaxGroupSparsity, $"{nameof(MaxGroupSparsity)} must be in (0, 1]; got {MaxGroupSparsity}.");
         if (VerifyRows < 0)
             throw new ArgumentOutOfRangeException(nameof(VerifyRows), VerifyRows, $"{nameof(VerifyRows)} must be 0 (no check) or positive; got {VerifyRows}.");
-        if (!(VerifyTolerance >= 0) || double.IsInfinity(VerifyTolerance))
-            throw new ArgumentOutOfRangeException(nameof(VerifyTolerance), VerifyTolerance, $"{nameof(VerifyTolerance)} must be finite and non-negative; got {VerifyTolerance}.");
+        if (!(VerifyTolerance > 0) || double.IsInfinity(VerifyTolerance))
+            throw new ArgumentOutOfRangeException(nameof(VerifyTolerance), VerifyTolerance, $"{nameof(VerifyTolerance)} must be positive and finite; got {VerifyTolerance}.");
         if (LatencyBatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(LatencyBatchSize), LatencyBatchSize, $"{nameof(LatencyBatchSize)} must be at least 1; got {LatencyBatchSize}.");
         if (LatencyWarmup < 0)

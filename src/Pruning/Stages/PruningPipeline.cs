@@ -85,7 +85,10 @@ internal sealed class PruningPipeline
         {
             // Lasso, ADMM and CoordinateDescent choose units layer by layer; what they drop in every producer of a group is removed.
             try { _plan = StructuredPlan.Analyze(source, options, prunable); _projectOnly = true; }
-            catch (InvalidOperationException e) { _services.Warning($"The written file keeps the pruned units as zeros: {e.Message}"); }
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or System.IO.InvalidDataException)
+            {
+                _services.Warning($"The written file keeps the pruned units as zeros: {e.Message}");
+            }
         }
         else if (options.Granularity == PruningGranularity.Head)
             throw new NotSupportedException($"Granularity Head is chosen by a criterion (Magnitude or Prune); {options.GetType().Name} does not prune attention heads yet.");
@@ -402,9 +405,18 @@ internal sealed class PruningPipeline
         if (_plan is null || !_projectOnly) return masks;
         var keep = _plan.Groups.ToDictionary(g => g.Id, g => GroupMasks.AliveChannels(model, g), StringComparer.Ordinal);
         _structuredChoice = new StructuredSelection.Result(keep, []);
+        MaskTeacherOutputs(keep);
         var groupMasks = GroupMasks.Build(model, _plan.Groups, keep);
         GroupMasks.Apply(model, groupMasks);
         return GroupMasks.Combine(masks, groupMasks);
+    }
+
+    /// <summary>A teacher whose output loses channels is compared on the kept ones only (the student is 0 on the others).</summary>
+    private void MaskTeacherOutputs(IReadOnlyDictionary<string, bool[]> keep)
+    {
+        if (_teacher is null || !_plan!.Groups.Any(g => g.ReachesOutput)) return;
+        _denseTeacher ??= _teacher;
+        _teacher = OutputChannelMask.Apply(_denseTeacher, _plan.Groups, keep, _plan.Shapes);
     }
 
     /// <summary>
@@ -421,19 +433,14 @@ internal sealed class PruningPipeline
         var choice = StructuredSelection.Select(_plan!.Groups, scores, _options.Sparsity * fraction, overrides, _options.Scope, _options.Structured);
         foreach (string note in choice.Notes) _services.Info(note);
         if (_options.Structured.RefitConsumers)
-            _refits = ConsumerRefitStage.Run(_services, model, _plan.Groups, choice.Keep,
+            _refits = [.. _refits ?? [], .. ConsumerRefitStage.Run(_services, model, _plan.Groups, choice.Keep,
                 batches ?? ModelInputBatches.Create(model, data.Schema, _options.InputColumnNames, nameof(PruningOptions.InputColumnNames), _options.InputShapes),
-                data, _options.CalibrationRows);
+                data, _options.CalibrationRows)];
         var masks = GroupMasks.Build(model, _plan.Groups, choice.Keep);
         GroupMasks.Apply(model, masks);
         for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
         _structuredChoice = choice;
-        // A teacher whose output loses channels is compared on the kept ones only (the student is 0 on the others).
-        if (_teacher is not null && _plan.Groups.Any(g => g.ReachesOutput))
-        {
-            _denseTeacher ??= _teacher;
-            _teacher = OutputChannelMask.Apply(_denseTeacher, _plan.Groups, choice.Keep, _plan.Shapes);
-        }
+        MaskTeacherOutputs(choice.Keep);
         return masks;
     }
 

@@ -48,8 +48,8 @@ internal static class StructuredExportStage
             services.Info($"Structured export verified on {verification.Rows} rows: {verification}.");
         }
         // Both sides at the same input shapes (batch 1; the scorer's shapes where it has them, e.g. a sequence length).
-        var before = ModelCost.Measure(structured.Dense, ValueShapes.Infer(structured.Dense, Batch1(inputShapes)));
-        var after = options.RemoveUnits ? ModelCost.Measure(written, ValueShapes.Infer(written, Batch1(inputShapes))) : before;
+        var before = ModelCost.Measure(structured.Dense, ValueShapes.Infer(structured.Dense, StructuredPlan.BatchOfOne(inputShapes)));
+        var after = options.RemoveUnits ? ModelCost.Measure(written, ValueShapes.Infer(written, StructuredPlan.BatchOfOne(inputShapes))) : before;
         var layers = StructuredLayerReport.Compare(before, after);
         var groups = structured.Plan.Groups.Select(g => new StructuredGroupReport(g.Id, g.Kind, g.Path,
             g.Slices.Where(s => s.Role == ChannelRole.Producer).Select(s => s.Tensor).Distinct().Count(), g.Width,
@@ -63,6 +63,7 @@ internal static class StructuredExportStage
             {
                 // A dense file that fixes its batch at 1 is timed at batch 1 only, unless the written one is dynamic: then both get the same batch.
                 byte[] denseAtBatch = dense;
+                if (batch > 1 && HasFixedBatchOfOne(written)) continue; // the written file takes one row at a time: batch 1 only
                 if (batch > 1 && HasFixedBatchOfOne(structured.Dense) && BatchDimension.MakeDynamic(structured.Dense) is { IsDynamic: true } made) denseAtBatch = made.Model.ToBytes();
                 if (batch > 1 && denseAtBatch == dense && HasFixedBatchOfOne(structured.Dense)) continue;
                 latencyBefore.Add(OrtLatency.Measure(denseAtBatch, batch, options.LatencyWarmup, options.LatencyRepeats, inputShapes, options.LatencyIntraOpThreads));
@@ -85,7 +86,4 @@ internal static class StructuredExportStage
 
     private static bool HasFixedBatchOfOne(OnnxModel model) =>
         model.Graph.Input.Where(i => !model.HasInitializer(i.Name)).Any(i => i.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].HasDimValue && dims[0].DimValue == 1);
-
-    private static IReadOnlyDictionary<string, int[]>? Batch1(IDictionary<string, int[]>? shapes) =>
-        shapes?.ToDictionary(p => p.Key, p => (int[])[1, .. p.Value.Skip(1)], StringComparer.Ordinal);
 }

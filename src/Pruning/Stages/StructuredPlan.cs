@@ -37,7 +37,7 @@ internal sealed record StructuredPlan(
     /// <exception cref="InvalidOperationException">No group of the asked kind can be pruned; the message lists why, layer by layer.</exception>
     public static StructuredPlan Analyze(OnnxModel model, PruningOptions options, IReadOnlyList<PrunableWeight> prunable)
     {
-        var shapes = ValueShapes.Infer(model, options.InputShapes.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        var shapes = ValueShapes.Infer(model, BatchOfOne(options.InputShapes));
         var kind = options.Granularity switch
         {
             PruningGranularity.Neuron => ChannelGroupKind.Neuron,
@@ -85,6 +85,10 @@ internal sealed record StructuredPlan(
         var producerNames = groups.SelectMany(g => g.Slices).Where(s => s.Role == ChannelRole.Producer).Select(s => s.Tensor).ToHashSet(StringComparer.Ordinal);
         return new StructuredPlan(groups, left, shapes, [.. prunable.Where(w => producerNames.Contains(w.Name))]);
     }
+
+    /// <summary>The given input shapes with batch 1 (<see cref="PruningOptions.InputShapes"/> allows −1 for it); null for none.</summary>
+    public static IReadOnlyDictionary<string, int[]>? BatchOfOne(IDictionary<string, int[]>? shapes) =>
+        shapes?.ToDictionary(p => p.Key, p => (int[])[1, .. p.Value.Skip(1)], StringComparer.Ordinal);
 
     private static string Layers(ChannelGroupKind kind) => kind switch
     {

@@ -136,7 +136,7 @@ internal static class StructuredReconstructionStage
             }
             // A path the walk above does not follow (an activation written as several nodes, e.g. GELU as x·½(1 + erf(x/√2))) may still
             // be one dependency group with this layer as its only producer and one Gemm/MatMul consumer reading all of its units.
-            pair ??= PairFromGroup(model, producer, all, ref graph);
+            if (pair is null && !model.IsGraphOutput(current) && model.FindConsumers(current).Count > 0) pair = PairFromGroup(model, producer, all, ref graph);
             if (pair is not null) pairs.Add(pair);
             else skipped.Add(new SkippedLayer(producer.Name, reason ?? "its output passes through too many nodes before a layer"));
         }
@@ -154,7 +154,14 @@ internal static class StructuredReconstructionStage
     /// </summary>
     private static NeuronPair? PairFromGroup(OnnxModel model, PrunableWeight producer, IReadOnlyList<PrunableWeight> all, ref ChannelDependencyGraph? graph)
     {
-        graph ??= ChannelDependencies.Analyze(model, ValueShapes.Infer(model));
+        try
+        {
+            graph ??= ChannelDependencies.Analyze(model, ValueShapes.Infer(model));
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or System.IO.InvalidDataException)
+        {
+            graph = new ChannelDependencyGraph([], []); // ONNX Runtime cannot run the model on zeros: no group proves a pair
+        }
         var group = graph.Groups.FirstOrDefault(g => g.Kind == ChannelGroupKind.Neuron && g.Slices.Any(s => s.Role == ChannelRole.Producer && s.Tensor == producer.Name));
         if (group is null || group.Slices.Count(s => s.Role == ChannelRole.Producer) != 1 || group.Width != producer.OutputUnits) return null;
         var consumers = group.Slices.Where(s => s.Role == ChannelRole.Consumer).ToList();
