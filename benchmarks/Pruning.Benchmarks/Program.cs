@@ -60,7 +60,7 @@ const string Usage = """
       structured     [--parts lenet,resnet18,minilm,testdata] [--repeats 20] [--warmup 3] [--ort-threads 2] [--seed 1] [--data DIR] [--output DIR]
                      lenet:    [--lenet-epochs 10] [--lenet-fine-tune-epochs 2] [--lenet-neuron-fraction 0.5] [--train-rows 60000] [--lenet-latency-batch 32]
                      resnet18: [--resnet-channel-fraction 0.5] [--probe-train-images 2000] [--probe-test-images 1000] [--resnet-fine-tune-images 1000]
-                               [--resnet-fine-tune-epochs 1] [--resnet-batch 16] [--resnet-learning-rate 1e-4] [--resnet-verify-rows 16]
+                               [--resnet-fine-tune-epochs 1] [--resnet-batch 16] [--resnet-learning-rate 1e-4] [--resnet-verify-rows 16] [--resnet-freeze-normalization 1]
                                [--resnet-latency-batch 32] [--python /usr/bin/python3] [--resnet-peer benchmarks/peer/resnet_width.py]
                      minilm:   [--head-fractions 0,0.25,0.5] [--ffn-fractions 0.25,0.5,0.75] [--minilm-fine-tune-epochs 0] [--train-lines 1000]
                                [--held-out-lines 500] [--max-tokens 64] [--latency-tokens 128] [--minilm-latency-batch 32] [--minilm-batch 16]

@@ -22,7 +22,7 @@ internal static class StructuredResNet18
     private const double TorchPruningMacReduction = 3.85, TorchPruningSpeedUp = 2.19;
 
     public sealed record Options(double Fraction, int TrainImages, int TestImages, int FineTuneImages, int FineTuneEpochs, int Batch,
-        double LearningRate, int VerifyRows, int LatencyBatch, string Python, string Peer);
+        double LearningRate, int VerifyRows, int LatencyBatch, string Python, string Peer, bool FreezeNormalization);
 
     /// <param name="BatchFixed">The file's input declared batch 1 and the benchmark made it symbolic to score batches.</param>
     private sealed record Featurizer(string Name, byte[] Bytes, double ProbeAccuracy, int FeatureWidth, double Seconds, bool BatchFixed);
@@ -45,7 +45,8 @@ internal static class StructuredResNet18
             VerifyRows: args.Int("resnet-verify-rows", 16, min: 0),
             LatencyBatch: args.Int("resnet-latency-batch", 32),
             Python: args.String("python", "/usr/bin/python3"),
-            Peer: args.String("resnet-peer", PythonPeer.FindScript("resnet_width.py")));
+            Peer: args.String("resnet-peer", PythonPeer.FindScript("resnet_width.py")),
+            FreezeNormalization: args.Int("resnet-freeze-normalization", 1, min: 0) != 0);
     }
 
     public static string Run(StructuredBenchmark.Settings s, Options o, List<string> versions)
@@ -97,6 +98,7 @@ internal static class StructuredResNet18
                 LabelColumnName = null,
                 ScoreColumnName = FeaturizerImages.Output,
                 Distillation = new DistillationOptions { Weight = 1, EmbeddingLoss = EmbeddingLoss.Cosine },
+                FreezeNormalizationStatistics = o.FreezeNormalization,
             },
         };
 
@@ -186,8 +188,9 @@ internal static class StructuredResNet18
             "filters with its BatchNormalization and the next convolution's inputs; the convolutions joined by a residual Add as one group) loses " +
             "that fraction of its channels, the feature vector included (`PruneOutputs`). *+ distillation*: the same with `FineTune` without labels " +
             $"(`Distillation = {{ Weight = 1, EmbeddingLoss = Cosine }}`, {o.FineTuneEpochs} epoch(s) over {o.FineTuneImages} training images not used " +
-            $"by the probe, batch {o.Batch}, Adam lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}): the pruned featurizer learns to reproduce " +
-            "the dense featurizer's features.");
+            $"by the probe, batch {o.Batch}, Adam lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}" +
+            (o.FreezeNormalization ? ", `FreezeNormalizationStatistics = true`: BatchNormalization keeps ImageNet's running statistics" : ", BatchNormalization on batch statistics, its running statistics updated") +
+            "): the pruned featurizer learns to reproduce the dense featurizer's features on the kept channels.");
         text.AppendLine();
         text.AppendLine("Images: Fashion-MNIST, each 28 × 28 gray image scaled to [0, 255], resized to 224 × 224 bilinearly, copied into the three " +
             "channels, minus the package's mean image (`DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx`, the preprocessing ML.NET's " +

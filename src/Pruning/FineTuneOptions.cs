@@ -60,6 +60,14 @@ public sealed class FineTuneOptions : GradientTrainingOptions
     /// <summary>End with the weights of the epoch of lowest validation loss instead of the last. Needs <see cref="ValidationData"/>.</summary>
     public bool KeepBest { get; set; }
 
+    /// <summary>
+    /// Keep BatchNormalization in inference mode while fine-tuning: it normalizes with the model's running statistics and does
+    /// not update them (default false: batch statistics, running statistics updated, as PyTorch's train mode). For small
+    /// batches, or data unlike what the model was trained on, where new running statistics change what the model computes
+    /// more than the fine-tuning does.
+    /// </summary>
+    public bool FreezeNormalizationStatistics { get; set; }
+
     /// <summary>The loop's settings for a task with <paramref name="loss"/>.</summary>
     internal TrainingSettings ToFineTuneSettings(TrainingLoss loss, int seed) => ToSettings(loss, seed) with
     {
@@ -67,6 +75,7 @@ public sealed class FineTuneOptions : GradientTrainingOptions
         Distillation = Distillation is { } d ? new DistillationOptions { Temperature = d.Temperature, Weight = d.Weight, EmbeddingLoss = d.EmbeddingLoss, PaddingMaskInput = d.PaddingMaskInput } : null,
         EarlyStoppingPatience = EarlyStoppingPatience,
         KeepBest = KeepBest,
+        FreezeNormalizationStatistics = FreezeNormalizationStatistics,
     };
 
     /// <summary>Checks every fine-tuning option; messages name the option, after <paramref name="owner"/> (the property holding these options).</summary>

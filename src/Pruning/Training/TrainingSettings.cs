@@ -56,6 +56,9 @@ public sealed record TrainingSettings
     /// <summary>With validation data: end with the weights of the epoch of lowest validation loss.</summary>
     public bool KeepBest { get; init; }
 
+    /// <summary>BatchNormalization runs on its running statistics and leaves them unchanged while training (see FineTuneOptions).</summary>
+    public bool FreezeNormalizationStatistics { get; init; }
+
     /// <summary>Seed for shuffling and initialization.</summary>
     public int Seed { get; init; }
 

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Pruning.Trainers.Engine;
 internal readonly record struct SlotBinding<T>(string Name, int Slot, T Value);
 
 /// <summary>One node ready to run: its kernel, and the intermediate slots no later node reads (freed after it).</summary>
-internal readonly record struct CompiledStep(OpKernel Kernel, int[] Release, string Label);
+internal readonly record struct CompiledStep(OpKernel Kernel, int[] Release, string Label, bool IsNormalization = false);
 
 /// <summary>
 /// A graph compiled for the engine: every value has a slot (an array index), nodes are kernels reading and
@@ -278,7 +278,7 @@ internal static class GraphCompiler
         }
         var result = new CompiledStep[steps.Count];
         for (int k = 0; k < steps.Count; k++)
-            result[k] = new CompiledStep(steps[k].Kernel, releases[k]?.ToArray() ?? [], steps[k].Label);
+            result[k] = new CompiledStep(steps[k].Kernel, releases[k]?.ToArray() ?? [], steps[k].Label, steps[k].Label.StartsWith("BatchNormalization node", StringComparison.Ordinal));
         return result;
     }
 

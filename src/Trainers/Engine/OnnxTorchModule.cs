@@ -295,6 +295,12 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
         register_buffer(_maskComponents[i], keep);
     }
 
+    /// <summary>
+    /// BatchNormalization runs in inference mode even when the module trains: it normalizes with the running statistics and
+    /// does not update them (Dropout and the rest still follow <c>train()</c>/<c>eval()</c>). Default false.
+    /// </summary>
+    public bool FreezeNormalizationStatistics { get; set; }
+
     /// <summary>Removes the mask of <paramref name="initializerName"/>, if any; its weights train freely again.</summary>
     public void ClearMask(string initializerName)
     {
@@ -412,13 +418,14 @@ public sealed class OnnxTorchModule : nn.Module<Tensor, Tensor>
             slots[_constantSlots[i]] = _constants[i];
 
         bool training = _training;
+        bool frozen = FreezeNormalizationStatistics;
         var steps = _graph.Steps;
         for (int k = 0; k < steps.Length; k++)
         {
             var step = steps[k];
             try
             {
-                step.Kernel(slots, training);
+                step.Kernel(slots, training && !(frozen && step.IsNormalization));
             }
             catch (Exception ex) when (ex is ExternalException or ArgumentException)
             {

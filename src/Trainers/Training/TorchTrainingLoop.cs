@@ -60,6 +60,7 @@ public static class TorchTrainingLoop
         var runTeacher = objective.UsesTeacher ? teacher : null;
         runTeacher?.eval();
         module.train();
+        module.FreezeNormalizationStatistics = settings.FreezeNormalizationStatistics;
         using var optimizer = new GradientOptimizer(module.parameters(), settings);
         using var lastGood = new ModuleSnapshot(module); // the weights from before training until an epoch completes
         ModuleSnapshot? best = null;
@@ -179,6 +180,7 @@ public static class TorchTrainingLoop
         {
             best?.Dispose();
             module.eval();
+            module.FreezeNormalizationStatistics = false;
         }
     }
 

@@ -73,4 +73,32 @@ public sealed class OnnxCnnTrainingTests
         CollectionAssert.AreEqual(module.GetState("mean").data<float>().ToArray(),
             OnnxTensor.ToFloatArray(model.Graph.Initializer.Single(t => t.Name == "mean")), "WriteBack writes the running mean");
     }
+
+    [TestMethod]
+    public void FreezeNormalizationStatistics_TrainingForward_UsesAndKeepsTheRunningStatistics()
+    {
+        var nodes = new[] { Node("BatchNormalization", ["X", "gamma", "beta", "mean", "var"], ["Y"], "bn") };
+        var initializers = new[]
+        {
+            OnnxTensor.FromFloats("gamma", [2f, 1f], [2]), OnnxTensor.FromFloats("beta", [0.5f, -1f], [2]),
+            OnnxTensor.FromFloats("mean", [1f, -1f], [2]), OnnxTensor.FromFloats("var", [4f, 0.25f], [2]),
+        };
+        using var scope = NewDisposeScope();
+        using var module = new OnnxTorchModule(BuildModel(9, nodes, initializers, ["X"], ["Y"]));
+        var x = torch.randn([16, 2, 3, 3], generator: new torch.Generator(3));
+        module.eval();
+        var inference = module.forward(x).detach().clone();
+
+        module.train();
+        module.FreezeNormalizationStatistics = true;
+        var frozen = module.forward(x).detach().clone();
+        float[] meanAfterFrozen = module.GetState("mean").data<float>().ToArray();
+        module.FreezeNormalizationStatistics = false;
+        var batch = module.forward(x).detach();
+
+        Assert.IsTrue(frozen.allclose(inference, rtol: 1e-6, atol: 1e-6), "frozen: the running statistics normalize, as in eval()");
+        CollectionAssert.AreEqual(new[] { 1f, -1f }, meanAfterFrozen, "frozen: the running mean does not move");
+        Assert.IsFalse(batch.allclose(inference, rtol: 1e-3, atol: 1e-3), "not frozen: batch statistics normalize");
+        CollectionAssert.AreNotEqual(new[] { 1f, -1f }, module.GetState("mean").data<float>().ToArray(), "not frozen: the running mean moves");
+    }
 }
