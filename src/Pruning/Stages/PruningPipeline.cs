@@ -224,26 +224,6 @@ internal sealed class PruningPipeline
         }
 
         var values = Candidates.Select(w => OnnxTensor.ToFloatArray(model.GetInitializer(w.Name))).ToList();
-        if (_plan is not null && !_projectOnly)
-        {
-            IReadOnlyList<PruningMask> groupMasks = [];
-            int rounds = _options.Schedule == PruningSchedule.Iterative ? _options.Rounds : 1;
-            for (int round = 1; round <= rounds; round++)
-            {
-                double fraction = rounds == 1 ? 1.0 : 1 - Math.Pow(1 - (double)round / rounds, 3);
-                groupMasks = PruneGroups(model, values, data, batches, gradientTask, fraction);
-                if (rounds > 1) _services.Info($"Round {round}/{rounds}: {Fraction(fraction * _options.Sparsity)} {Unit}.");
-                if (fineTuneTask is not null)
-                {
-                    FineTune(model, groupMasks, fineTuneTask, null);
-                    for (int l = 0; l < Candidates.Count; l++) values[l] = OnnxTensor.ToFloatArray(model.GetInitializer(Candidates[l].Name));
-                }
-            }
-            _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
-            return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-                fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: _refits,
-                structured: Structured(source, model, data, batches ?? inputs));
-        }
         switch (_options.Schedule)
         {
             case PruningSchedule.OneShot:
@@ -272,7 +252,7 @@ internal sealed class PruningPipeline
         }
         _services.Info($"{Method} took {watch.Elapsed.TotalSeconds:F2} s.");
         return EmitStage.Create(_services, model, _options.OutputColumnNames, _options.InputColumnNames, data.Schema, Weights, watch, source.SourcePath, Method,
-            fineTuning: _fineTuneResults, inputShapes: scorerShapes);
+            fineTuning: _fineTuneResults, inputShapes: scorerShapes, reconstruction: _refits, structured: Structured(source, model, data, batches ?? inputs));
     }
 
     /// <summary>
@@ -369,6 +349,8 @@ internal sealed class PruningPipeline
     private PruningMask[] PruneOnce(OnnxModel model, List<float[]> values, IDataView data, ModelInputBatches? batches, TrainingTask? gradientTask,
         double fraction, IReadOnlyList<PruningMask>? previous)
     {
+        // Structured granularities choose whole groups (earlier rounds' channels score 0 and stay out by the same choice).
+        if (_plan is not null) return [.. PruneGroups(model, values, data, batches, gradientTask, fraction)];
         var masks = Select(Observe(model, values, data, batches, gradientTask), fraction, previous);
         Apply(model, values, masks);
         return masks;

@@ -51,4 +51,16 @@ public sealed class StructuredOptionsTests
         Assert.IsTrue(pruned.Report.Structured!.Groups.All(g => g.Kept * 2 == g.Total));
         Assert.IsNotNull(pruned.Report.Structured.Verification);
     }
+
+    [TestMethod]
+    public void Structured_IterativeRounds_EndAtTheTargetAndVerify()
+    {
+        var ml = new MLContext(1);
+        var pruned = ml.Pruning().Prune(Options(o => { o.Schedule = PruningSchedule.Iterative; o.Rounds = 3; })).Fit(TestData.Multiclass(ml));
+
+        var groups = pruned.Report.Structured!.Groups;
+        CollectionAssert.AreEqual(new[] { 8, 6 }, groups.Select(g => g.Kept).ToArray());
+        Assert.IsLessThanOrEqualTo(1e-4, pruned.Report.Structured.Verification!.MaxRelativeDifference);
+        StringAssert.Contains(pruned.Report.Method, "iterative (3 rounds)");
+    }
 }
