@@ -198,4 +198,31 @@ public sealed class PruningCatalog
             ModelPath = modelPath, OutputColumnNames = outputColumnNames, InputColumnNames = inputColumnNames, Criterion = criterion,
             Sparsity = sparsity, Granularity = granularity, LabelColumnName = labelColumnName,
         });
+    /// <summary>
+    /// A sweep over pruning settings (<see cref="Sweeps.SweepOptions"/>): trials chosen by grid, random or TPE search, each measured
+    /// (metric, bytes, MACs, ONNX Runtime latency), the best under the objective's constraints chosen, the trial log resumable.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var sweep = mlContext.Pruning().Sweep(new SweepOptions
+    /// {
+    ///     BaseOptions = new MagnitudePruningOptions { ModelPath = "lenet.onnx", OutputColumnNames = ["Score"], InputColumnNames = ["Features"],
+    ///                                                 FineTune = new FineTuneOptions { LabelColumnName = "Label" } },
+    ///     Parameters = { SweepParameter.Choice(SweepParameter.Method, "magnitude", "wanda", "coordinate-descent"),
+    ///                    SweepParameter.Range(SweepParameter.Sparsity, 0.5, 0.95), SweepParameter.IntegerRange(SweepParameter.FineTuneEpochs, 0, 2) },
+    ///     Metric = SweepMetric.Accuracy("Label", "Score"),
+    ///     Objective = SweepObjective.MaximizeMetric(SweepConstraint.AtMost(SweepQuantity.Bytes, 0.15, SweepReference.FractionOfDense)),
+    ///     MaxTrials = 40, Directory = "sweep-lenet",
+    /// });
+    /// SweepResult result = sweep.Run(trainData, validationData);
+    /// Console.WriteLine(result);   // the chosen trial against dense, or the closest trials when none met the constraints
+    /// </code>
+    /// </example>
+    public Sweeps.PruningSweep Sweep(Sweeps.SweepOptions options) => new(Context, options);
+
+    /// <summary>
+    /// A sensitivity analysis (<see cref="Sweeps.SensitivityOptions"/>): each layer pruned alone at each sparsity, the metric
+    /// measured; the result suggests per-layer sparsities for a target overall sparsity.
+    /// </summary>
+    public Sweeps.SensitivityAnalysis Sensitivity(Sweeps.SensitivityOptions options) => new(Context, options);
 }

@@ -10,8 +10,14 @@ namespace Microsoft.ML.Pruning;
 /// <summary>
 /// What every pruning estimator is told: which model and columns, how much to prune and at which granularity and
 /// scope, on which schedule, with how much calibration data, and whether to fine-tune. Plain and serializable
-/// (System.Text.Json) so sweeps can store them; <see cref="Model"/> is the one member that is not serialized.
+/// (System.Text.Json) so sweeps can store them; as <c>PruningOptions</c> they carry their estimator in <c>"$method"</c>; <see cref="Model"/> is the one member that is not serialized.
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$method")]
+[JsonDerivedType(typeof(MagnitudePruningOptions), "magnitude")]
+[JsonDerivedType(typeof(PruneOptions), "prune")]
+[JsonDerivedType(typeof(CoordinateDescentPruningOptions), "coordinate-descent")]
+[JsonDerivedType(typeof(LassoPruningOptions), "lasso")]
+[JsonDerivedType(typeof(AdmmPruningOptions), "admm")]
 public abstract class PruningOptions
 {
     /// <summary>Path of the ONNX model to prune (read only). Set this or <see cref="Model"/>.</summary>

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+
+namespace Microsoft.ML.Pruning.Sweeps;
+
+/// <summary>
+/// What a sweep found: the dense model's measurement, every trial, the Pareto fronts, the chosen trial and its transformer
+/// (re-fitted from the trial's stored options and seed), and a one-paragraph summary that says when no trial met the constraints.
+/// </summary>
+public sealed class SweepResult
+{
+    internal SweepResult(SweepOptions options, TrialMeasurement dense, IReadOnlyList<SweepTrial> trials, SweepTrial? best, bool constraintsMet,
+        IReadOnlyList<SweepTrial> closest, IReadOnlyList<SweepTrial> paretoByLatency, IReadOnlyList<SweepTrial> paretoByBytes,
+        PrunedModelTransformer? chosen, TimeSpan elapsed, string logPath, string summary)
+    {
+        Options = options;
+        Dense = dense;
+        Trials = trials;
+        Best = best;
+        ConstraintsMet = constraintsMet;
+        Closest = closest;
+        ParetoByLatency = paretoByLatency;
+        ParetoByBytes = paretoByBytes;
+        Chosen = chosen;
+        Elapsed = elapsed;
+        LogPath = logPath;
+        Summary = summary;
+    }
+
+    /// <summary>The sweep's options.</summary>
+    public SweepOptions Options { get; }
+
+    /// <summary>The unpruned model, measured like a trial.</summary>
+    public TrialMeasurement Dense { get; }
+
+    /// <summary>Every trial in order, failed ones included.</summary>
+    public IReadOnlyList<SweepTrial> Trials { get; }
+
+    /// <summary>The chosen trial: the best feasible one by the objective, or when none is feasible the closest one; null when every trial failed.</summary>
+    public SweepTrial? Best { get; }
+
+    /// <summary>Whether <see cref="Best"/> meets every constraint.</summary>
+    public bool ConstraintsMet { get; }
+
+    /// <summary>When no trial met the constraints: the trials that came closest, closest first (at most five); empty otherwise.</summary>
+    public IReadOnlyList<SweepTrial> Closest { get; }
+
+    /// <summary>Succeeded trials not dominated in (metric, latency at the sweep's batch, or batch 1 where the batch was not measured), by latency.</summary>
+    public IReadOnlyList<SweepTrial> ParetoByLatency { get; }
+
+    /// <summary>Succeeded trials not dominated in (metric, bytes), by bytes.</summary>
+    public IReadOnlyList<SweepTrial> ParetoByBytes { get; }
+
+    /// <summary>The chosen trial's transformer, re-fitted in this process from its options; null when there is no <see cref="Best"/>.</summary>
+    public PrunedModelTransformer? Chosen { get; }
+
+    /// <summary>Wall time of this run of the sweep (resumed trials not included).</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>The trial log.</summary>
+    public string LogPath { get; }
+
+    /// <summary>One paragraph: trials run and failed, the chosen one and its numbers against dense, or that no trial met the constraints.</summary>
+    public string Summary { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Summary;
+}
