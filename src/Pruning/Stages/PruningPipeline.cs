@@ -134,6 +134,12 @@ internal sealed class PruningPipeline
                 $"projection through it; add them to {nameof(PruningOptions.ExcludedLayers)} or choose another output ({nameof(FineTuneOptions.ScoreColumnName)}).");
     }
 
+    /// <summary>
+    /// The dependency groups structured selection chooses whole (Magnitude/Prune with Neuron, Channel or Head); null when the
+    /// criterion prunes weights, or the method chooses units layer by layer (their LayerSparsity keys are the candidates).
+    /// </summary>
+    public StructuredPlan? SelectionPlan => _projectOnly ? null : _plan;
+
     /// <summary>Every prunable weight of the model (the report's rows).</summary>
     public IReadOnlyList<PrunableWeight> Weights { get; private set; }
 
