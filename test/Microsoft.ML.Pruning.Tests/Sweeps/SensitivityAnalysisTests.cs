@@ -107,6 +107,29 @@ public sealed class SensitivityAnalysisTests
     }
 
     [TestMethod]
+    public void Analyze_CanceledAfterTheFirstPoint_StopsBeforeTheNext()
+    {
+        var ml = new MLContext(1);
+        using var cancel = new System.Threading.CancellationTokenSource();
+        var points = new List<SensitivityPoint>();
+        var progress = new Stop(points, cancel);
+
+        Assert.ThrowsExactly<OperationCanceledException>(() => ml.Pruning().Sensitivity(Options())
+            .Analyze(SweepTestFiles.Load(ml, SweepTestFiles.TrainPath), SweepTestFiles.Load(ml, SweepTestFiles.ValidationPath), progress, cancel.Token));
+
+        Assert.HasCount(1, points);
+    }
+
+    private sealed class Stop(List<SensitivityPoint> points, System.Threading.CancellationTokenSource cancel) : IProgress<SensitivityPoint>
+    {
+        public void Report(SensitivityPoint value)
+        {
+            points.Add(value);
+            cancel.Cancel();
+        }
+    }
+
+    [TestMethod]
     public void Analyze_InvalidOptions_ThrowNamingTheOption()
     {
         var ml = new MLContext(1);
