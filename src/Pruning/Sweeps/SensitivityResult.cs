@@ -48,23 +48,24 @@ public sealed partial class SensitivityResult
     public IReadOnlyDictionary<string, double> SuggestLayerSparsity(double overallSparsity)
     {
         if (!(overallSparsity >= 0 && overallSparsity < 1))
-            throw new ArgumentOutOfRangeException(nameof(overallSparsity), overallSparsity, $"The target overall sparsity must be in [0, 1); got {overallSparsity}.");
+            throw new ArgumentOutOfRangeException(nameof(overallSparsity), overallSparsity, FormattableString.Invariant($"The target overall sparsity must be in [0, 1); got {overallSparsity}."));
         var curves = LossCurves();
         double total = curves.Sum(c => (double)c.Weight);
         double wanted = overallSparsity * total;
-        double reachable = curves.Sum(c => c.Weight * c.Sparsities[^1]);
+        double Total(double tau) => curves.Sum(c => c.Weight * c.At(tau));
+        // Below every loss (τ < 0) nothing is pruned; at the largest finite loss every layer is at its largest measured sparsity
+        // (short of a point whose metric was NaN, which is never reached).
+        double low = -1, high = curves.SelectMany(c => c.Losses).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        double reachable = Total(high);
         if (wanted > reachable * (1 + 1e-12))
             throw new ArgumentOutOfRangeException(nameof(overallSparsity), overallSparsity,
-                FormattableString.Invariant($"The target overall sparsity {overallSparsity} is above what the measured sparsities reach ({(total == 0 ? 0 : reachable / total):G6}, every layer at its largest measured sparsity); measure larger sparsities."));
+                FormattableString.Invariant($"The target overall sparsity {overallSparsity} is above what the measured sparsities reach ({(total == 0 ? 0 : reachable / total):G6}, every layer at its largest measured sparsity); measure larger sparsities or lower the target."));
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         if (wanted == 0)
         {
             foreach (var c in curves) result[c.Layer] = 0;
             return result;
         }
-        double Total(double tau) => curves.Sum(c => c.Weight * c.At(tau));
-        // Below every loss (τ < 0) nothing is pruned; at the largest loss every layer is at its largest measured sparsity.
-        double low = -1, high = Math.Max(0, curves.Max(c => c.Losses[^1]));
         for (int i = 0; i < 200 && high - low > 0; i++)
         {
             double mid = low + (high - low) / 2;

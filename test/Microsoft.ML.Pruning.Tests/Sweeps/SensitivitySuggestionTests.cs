@@ -93,6 +93,19 @@ public sealed class SensitivitySuggestionTests
     }
 
     [TestMethod]
+    public void SuggestLayerSparsity_NaNMetric_IsNeverReached()
+    {
+        var result = Hand();
+        result.Points = [.. result.Points.Select(p => p.Layer == "robust" && p.Sparsity == 0.9 ? p with { Metric = double.NaN } : p)];
+
+        var suggestion = result.SuggestLayerSparsity(0.6);
+
+        Assert.AreEqual(0.6, Overall(result, suggestion), 1e-6);
+        Assert.IsLessThanOrEqualTo(0.7, suggestion["robust"]);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SuggestLayerSparsity(0.8), "robust cannot pass 0.7: at most (50·0.9 + 1000·0.7 + 300·0.9) / 1350 ≈ 0.75");
+    }
+
+    [TestMethod]
     public void SuggestLayerSparsity_UnreachableTarget_ThrowsNamingTheTarget()
     {
         var result = Hand();
