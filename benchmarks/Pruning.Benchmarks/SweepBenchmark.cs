@@ -107,16 +107,30 @@ internal static class SweepBenchmark
 
         var runs = new List<SweepRun>();
         if (runner is "local" or "both") runs.Add(Sweep(ml, "local", Options(Fresh(output, "sweep-local")), train, validation, null));
+        string? orleansMissing = null;
         if (runner is "orleans" or "both")
         {
-            var (orleans, cluster) = SweepOrleans.StartAsync(silos).GetAwaiter().GetResult();
+            (ISweepTrialRunner Runner, IAsyncDisposable Cluster)? started = null;
             try
             {
-                runs.Add(Sweep(ml, $"orleans ({silos} silos)", Options(Fresh(output, "sweep-orleans")), train, validation, orleans));
+                started = SweepOrleans.StartAsync(silos).GetAwaiter().GetResult();
             }
-            finally
+            catch (NotSupportedException e) when (runner == "both")
             {
-                cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                // The local sweep is kept; the section says why there is no Orleans row.
+                orleansMissing = e.Message;
+                Format.Progress($"sweep: no Orleans run: {e.Message}");
+            }
+            if (started is var (orleans, cluster))
+            {
+                try
+                {
+                    runs.Add(Sweep(ml, $"orleans ({silos} silos)", Options(Fresh(output, "sweep-orleans")), train, validation, orleans));
+                }
+                finally
+                {
+                    cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
             }
         }
         var main = runs[0].Result;
@@ -145,7 +159,7 @@ internal static class SweepBenchmark
 
         var figures = SweepPlots.Sweep(main, plots, "sweep");
         return Report(args, trials, usedTrainRows, validationRows, denseEpochs, calibrationRows, latencyBatch, repeats, warmup, ortThreads, runs, candidates,
-            batch1, batchN, figures);
+            batch1, batchN, figures, orleansMissing);
     }
 
     /// <summary>Runs one sweep on a fresh folder and times it.</summary>
@@ -187,7 +201,8 @@ internal static class SweepBenchmark
     private static readonly JsonSerializerOptions OptionsJson = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     private static string Report(BenchmarkArguments args, int trials, int trainRows, int validationRows, int denseEpochs, int calibrationRows, int latencyBatch,
-        int repeats, int warmup, int ortThreads, List<SweepRun> runs, List<Candidate> candidates, double[] batch1, double[] batchN, IReadOnlyList<SweepPlots.Figure> figures)
+        int repeats, int warmup, int ortThreads, List<SweepRun> runs, List<Candidate> candidates, double[] batch1, double[] batchN, IReadOnlyList<SweepPlots.Figure> figures,
+        string? orleansMissing)
     {
         var main = runs[0].Result;
         long denseBytes = main.Dense.Bytes;
@@ -271,6 +286,11 @@ internal static class SweepBenchmark
         }
         text.AppendLine(runners.ToString());
         text.AppendLine();
+        if (orleansMissing is not null)
+        {
+            text.AppendLine($"- No Orleans run: {orleansMissing}");
+            text.AppendLine();
+        }
         if (runs.Count == 2)
         {
             var (local, orleans) = (runs[0], runs[1]);
