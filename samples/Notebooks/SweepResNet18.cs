@@ -147,5 +147,6 @@ if (result.Chosen is { } chosen)
     chosen.SaveOnnx(chosenPath);
     Console.WriteLine($"chosen model: {chosenPath}: {new FileInfo(chosenPath).Length:N0} bytes (dense: {new FileInfo(modelPath).Length:N0})");
 }
-SweepMarkdownReport.Write(result, outputFolder, sensitivity);
-Console.WriteLine($"report: {outputFolder}");
+string reportFolder = Path.Combine(outputFolder, "report");
+SweepMarkdownReport.Write(result, reportFolder, sensitivity);
+Console.WriteLine($"report: {Path.Combine(reportFolder, "summary.md")}");

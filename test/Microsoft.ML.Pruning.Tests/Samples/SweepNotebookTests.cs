@@ -88,6 +88,7 @@ public sealed class SweepNotebookTests
             Assert.IsGreaterThan(0L, png.Length, $"{png.FullName} is empty.");
         }
         Assert.IsTrue(File.Exists(Path.Combine(output, "sweep", "trials.json")), $"the sweep's trial log is missing.\n{log}");
+        Assert.IsTrue(File.Exists(Path.Combine(output, "report", "summary.md")), $"the Markdown report is missing.\n{log}");
         var chosen = OnnxModel.Load(Path.Combine(output, "resnet18-chosen.onnx"));
         Assert.IsTrue(chosen.Graph.Output.Any(o => o.Name == "Pooling395_Output_0"), "the chosen featurizer keeps ResNet18's output name");
         var dense = OnnxModel.Load(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
