@@ -29,6 +29,7 @@ double[] sensitivitySparsities = quick ? [0.25, 0.5] : [0.25, 0.5, 0.75];
 string[] sensitivityLayers = quick ? ["Parameter86", "Parameter68", "Parameter50", "Parameter32"] : [];
 int trials = quick ? 2 : 16;
 int latencyRepeats = quick ? 3 : 20;
+int latencyBatch = quick ? 2 : 8;                                   // latency is measured at batch 1 and at this batch
 string outputFolder = Environment.GetEnvironmentVariable("SWEEP_NOTEBOOK_OUTPUT") ?? Path.Combine(Path.GetTempPath(), "sweep-resnet18");
 Directory.CreateDirectory(outputFolder);
 
@@ -111,7 +112,8 @@ var sweepOptions = new SweepOptions
     BaseOptions = ChannelPruning(),
     Parameters =
     {
-        SweepParameter.Range(SweepParameter.Sparsity, 0.1, sensitivitySparsities.Max()),
+        // The sensitivity allocation reaches at most the largest analysed sparsity: stay below it.
+        SweepParameter.Range(SweepParameter.Sparsity, 0.1, 0.9 * sensitivitySparsities.Max()),
         SweepParameter.Choice(SweepParameter.LayerAllocation, "uniform", "sensitivity"),
     },
     Sensitivity = sensitivity,
@@ -120,7 +122,7 @@ var sweepOptions = new SweepOptions
     Strategy = quick ? SweepStrategy.Random : SweepStrategy.Tpe,
     StartupTrials = 6,
     MaxTrials = trials,
-    LatencyBatchSize = 8,
+    LatencyBatchSize = latencyBatch,
     LatencyRepeats = latencyRepeats,
     LatencyWarmup = 1,
     Directory = Path.Combine(outputFolder, "sweep"),
