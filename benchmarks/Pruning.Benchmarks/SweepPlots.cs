@@ -22,8 +22,8 @@ internal static class SweepPlots
     /// <summary>Where the sections' links point (BENCHMARKS.md is at the repository root).</summary>
     public const string LinkFolder = "benchmarks/results/plots";
 
-    /// <summary>A written figure: its caption and its path from the repository root.</summary>
-    public sealed record Figure(string Caption, string Link);
+    /// <summary>A written figure: its caption and its path from the repository root; or, with <paramref name="Error"/>, why it was not drawn.</summary>
+    public sealed record Figure(string Caption, string Link, string? Error = null);
 
     /// <summary>The folder the PNGs go to: plots/ beside the markdown file, else under the output folder.</summary>
     public static string Folder(BenchmarkArguments args, string output)
@@ -47,12 +47,12 @@ internal static class SweepPlots
     {
         var figures = new List<Figure>();
 #if PRUNING_PLOTS
-        figures.Add(Save(PruningPlots.ParetoFront(result, SweepQuantity.Latency), folder, $"{prefix}-pareto-latency.png",
+        figures.Add(Save(() => PruningPlots.ParetoFront(result, SweepQuantity.Latency), folder, $"{prefix}-pareto-latency.png",
             $"Pareto front: accuracy vs ONNX Runtime latency at batch {result.Options.LatencyBatchSize}, dense marked"));
-        figures.Add(Save(PruningPlots.ParetoFront(result, SweepQuantity.Bytes), folder, $"{prefix}-pareto-bytes.png", "Pareto front: accuracy vs file bytes, dense marked"));
-        figures.Add(Save(PruningPlots.MetricVsSparsity(result), folder, $"{prefix}-accuracy-vs-sparsity.png", "Validation accuracy vs sparsity, every trial"));
+        figures.Add(Save(() => PruningPlots.ParetoFront(result, SweepQuantity.Bytes), folder, $"{prefix}-pareto-bytes.png", "Pareto front: accuracy vs file bytes, dense marked"));
+        figures.Add(Save(() => PruningPlots.MetricVsSparsity(result), folder, $"{prefix}-accuracy-vs-sparsity.png", "Validation accuracy vs sparsity, every trial"));
         if (result.Chosen is { } chosen)
-            figures.Add(Save(PruningPlots.LayerSparsity(chosen.Report), folder, $"{prefix}-chosen-layers.png", "The chosen model's sparsity per layer"));
+            figures.Add(Save(() => PruningPlots.LayerSparsity(chosen.Report), folder, $"{prefix}-chosen-layers.png", "The chosen model's sparsity per layer"));
 #else
         _ = (result, folder, prefix);
 #endif
@@ -64,7 +64,7 @@ internal static class SweepPlots
     {
         var figures = new List<Figure>();
 #if PRUNING_PLOTS
-        figures.Add(Save(PruningPlots.Sensitivity(result), folder, name, caption));
+        figures.Add(Save(() => PruningPlots.Sensitivity(result), folder, name, caption));
 #else
         _ = (result, folder, name, caption);
 #endif
@@ -76,15 +76,24 @@ internal static class SweepPlots
     {
         if (!Available) return "No plots: this build of the benchmarks has no Microsoft.ML.Pruning.Plots (src/Plots).";
         var lines = new List<string>();
-        foreach (var f in figures) lines.Add($"![{f.Caption}]({f.Link})");
+        foreach (var f in figures) lines.Add(f.Error is null ? $"![{f.Caption}]({f.Link})" : $"{f.Caption}: not drawn ({f.Error}).");
         return string.Join(Environment.NewLine + Environment.NewLine, lines);
     }
 
 #if PRUNING_PLOTS
-    private static Figure Save(PruningPlot plot, string folder, string file, string caption)
+    /// <summary>Draws and writes one PNG; a plot the result cannot give (e.g. no trial measured its axis) is reported, not thrown.</summary>
+    private static Figure Save(Func<PruningPlot> draw, string folder, string file, string caption)
     {
-        plot.SavePng(Path.Combine(folder, file), Width, Height);
-        return new Figure(caption, $"{LinkFolder}/{file}");
+        try
+        {
+            draw().SavePng(Path.Combine(folder, file), Width, Height);
+            return new Figure(caption, $"{LinkFolder}/{file}");
+        }
+        catch (ArgumentException e)
+        {
+            Format.Progress($"plot {file} not drawn: {e.Message}");
+            return new Figure(caption, "", e.Message);
+        }
     }
 #endif
 }
