@@ -33,7 +33,7 @@ int latencyBatch = quick ? 2 : 8;                                   // latency i
 string outputFolder = Environment.GetEnvironmentVariable("SWEEP_NOTEBOOK_OUTPUT") ?? Path.Combine(Path.GetTempPath(), "sweep-resnet18");
 Directory.CreateDirectory(outputFolder);
 
-// Plots are written as PNG files, and shown here.
+// Plots are written as PNG files (and, in the notebook, shown inline).
 void Show(PruningPlot plot, string name)
 {
     string png = Path.Combine(outputFolder, name + ".png");
