@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and regenerates BENCHMARKS.md from their outputs.
 #
-#   benchmarks/run-all.sh                        # all nineteen, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput, busy-machine,
+#   benchmarks/run-all.sh                        # all twenty-one, in order: quickstart, magnitude-50m, lenet, criteria, fine-tune-seeds, fine-tune-replay, throughput, busy-machine,
 #                                                #   lenet5, engine-throughput, minilm, resnet18, lasso-solver, coordinate-descent, coordinate-descent-lenet5,
-#                                                #   coordinate-descent-minilm, sparse-training, structured, onnx-fuzz
+#                                                #   coordinate-descent-minilm, sparse-training, structured, sweep, sensitivity, onnx-fuzz
 #   benchmarks/run-all.sh throughput             # only some; the other sections are kept from benchmarks/results/
 #   benchmarks/run-all.sh --regenerate           # runs nothing; only rebuilds BENCHMARKS.md (e.g. after editing notes.md)
 #   LENET_ARGS="--epochs 12" benchmarks/run-all.sh lenet     # extra options (QUICKSTART_ARGS, MAGNITUDE_50M_ARGS, LENET_ARGS, CRITERIA_ARGS, FINE_TUNE_SEEDS_ARGS, FINE_TUNE_REPLAY_ARGS, THROUGHPUT_ARGS, BUSY_MACHINE_ARGS,
 #                                                            #   LENET5_ARGS, ENGINE_THROUGHPUT_ARGS, MINILM_ARGS, RESNET18_ARGS, LASSO_SOLVER_ARGS, COORDINATE_DESCENT_ARGS,
-#                                                            #   COORDINATE_DESCENT_LENET5_ARGS, COORDINATE_DESCENT_MINILM_ARGS, SPARSE_TRAINING_ARGS, STRUCTURED_ARGS, ONNX_FUZZ_ARGS)
+#                                                            #   COORDINATE_DESCENT_LENET5_ARGS, COORDINATE_DESCENT_MINILM_ARGS, SPARSE_TRAINING_ARGS, STRUCTURED_ARGS, SWEEP_ARGS,
+#                                                            #   SENSITIVITY_ARGS, ONNX_FUZZ_ARGS)
 #
 # quickstart is the README's first command (samples/QuickStart) with its output kept verbatim. onnx-fuzz is the long run of
 # the OnnxModel.Load fuzzer (benchmarks/OnnxFuzz: 100,000 inputs by default, ~5-10 minutes; ONNX_FUZZ_ARGS="--inputs 1000000").
@@ -26,6 +27,12 @@
 # structured (issue 11) prunes whole units and measures the written files: parts lenet, resnet18, minilm, testdata (STRUCTURED_ARGS="--parts resnet18");
 #   resnet18 runs benchmarks/peer/resnet_width.py (torchvision's ResNet18 at full and half width) and writes nothing to the cache; minilm also writes
 #   benchmarks/results/structured-minilm.svg. About an hour on 2 cores, most of it resnet18's feature extraction and distillation and minilm's latency loop.
+# sweep (issue 12) trains the dense LeNet-300-100 on the training file minus its last 10,000 rows (the validation rows the sweep chooses on), runs a
+#   40-trial TPE sweep (magnitude, wanda, coordinate-descent, lasso; 50-95 %; 0-2 fine-tune epochs; file <= 15 % of dense) with the local runner and
+#   on 2 in-process Orleans silos (SWEEP_ARGS="--runner local" for one), re-runs the best hand-picked configuration of BENCHMARKS.md beside the chosen
+#   trial, and writes its plots to benchmarks/results/plots/. Smoke: SWEEP_ARGS="--trials 3 --train-rows 2000 --validation-rows 1000 --dense-epochs 1".
+# sensitivity (issue 12) compares sensitivity-guided per-layer sparsities with uniform ones (magnitude, one-shot and + 1 epoch) at 80/90/95 % on
+#   LeNet-300-100 and lenet5's cached PyTorch LeNet-5 (made by real_models.py if missing); sensitivity curves in benchmarks/results/plots/.
 # lenet takes ~15 minutes on 2 cores and fine-tune-seeds ~40 (most of it the python peer); run the script in the background if your shell has a time limit:
 #   nohup benchmarks/run-all.sh > /tmp/benchmarks.log 2>&1 &
 set -euo pipefail
@@ -34,7 +41,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 results=$here/results
 all=(quickstart magnitude-50m lenet criteria fine-tune-seeds fine-tune-replay throughput busy-machine lenet5 engine-throughput minilm resnet18 lasso-solver coordinate-descent
-     coordinate-descent-lenet5 coordinate-descent-minilm sparse-training structured onnx-fuzz)
+     coordinate-descent-lenet5 coordinate-descent-minilm sparse-training structured sweep sensitivity onnx-fuzz)
 selected=("$@")
 [ ${#selected[@]} -eq 0 ] && selected=("${all[@]}")
 [ "${selected[*]}" = "--regenerate" ] && selected=()

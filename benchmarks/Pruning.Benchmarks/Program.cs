@@ -68,10 +68,22 @@ const string Usage = """
                      testdata: [--testdata /usr/share/libonnx-testdata/data/pytorch-converted] [--testdata-fraction 0.3] [--testdata-rows 16]
                      Structured pruning (issue 11), measured on the written files: parameters, bytes, MACs, ONNX Runtime latency at batch 1 and 32,
                      accuracy / linear-probe accuracy / cosine to dense; ResNet18 vs torchvision's layout at half width; an SVG curve for MiniLM.
+      sweep          [--trials 40] [--runner local|orleans|both] [--silos 2] [--dense-epochs 10] [--train-rows 50000] [--validation-rows 10000]
+                     [--calibration-rows 1024] [--latency-batch 32] [--repeats 20] [--warmup 3] [--ort-threads 2] [--seed 1] [--data DIR] [--output DIR]
+                     LeNet-300-100: a TPE sweep (magnitude, wanda, coordinate-descent, lasso; 50-95 %; 0-2 fine-tune epochs) for the most accurate
+                     model with a file <= 15 % of dense, chosen on held-out training rows; vs the best hand-picked configuration of BENCHMARKS.md;
+                     wall time with the local runner and an Orleans cluster of in-process silos; plots under benchmarks/results/plots/.
+      sensitivity    [--models lenet,lenet5] [--sparsities 0.5,0.7,0.8,0.9,0.95,0.98,0.99] [--totals 0.8,0.9,0.95] [--fine-tune-epochs 1]
+                     [--dense-epochs 10] [--lenet5-epochs 10] [--train-rows 50000] [--validation-rows 10000] [--seed 1] [--data DIR] [--output DIR]
+                     [--cache DIR] [--python /usr/bin/python3] [--peer benchmarks/peer/real_models.py]
+                     Sensitivity-guided per-layer sparsities vs the same sparsity in every layer at the same total (magnitude, one-shot and
+                     + fine-tuning) on LeNet-300-100 and lenet5's PyTorch LeNet-5; sensitivity curves under benchmarks/results/plots/.
       Smoke runs (< 2 minutes each, the first lenet5 one + ~40 s of PyTorch training; not measurements):
         coordinate-descent-lenet5 --dense-epochs 1 --calibration-rows 512 --cache /tmp/cd-smoke
         coordinate-descent-minilm --calibration-lines 64 --held-out-lines 32 --layers 2 --modes sequential
         structured --parts lenet,testdata --lenet-epochs 1 --lenet-fine-tune-epochs 1 --train-rows 2000 --repeats 3 --warmup 1
+        sweep --trials 3 --train-rows 2000 --validation-rows 1000 --dense-epochs 1 --repeats 3 --warmup 1
+        sensitivity --models lenet --sparsities 0.5,0.9 --totals 0.8 --train-rows 2000 --validation-rows 1000 --dense-epochs 1
 
     The section is printed to stdout and, with --markdown, written to FILE.
     """;
@@ -109,6 +121,8 @@ try
         "coordinate-descent-lenet5" => CoordinateDescentLeNet5Benchmark.Run(arguments),
         "coordinate-descent-minilm" => CoordinateDescentMiniLmBenchmark.Run(arguments),
         "structured" => StructuredBenchmark.Run(arguments),
+        "sweep" => SweepBenchmark.Run(arguments),
+        "sensitivity" => SensitivityBenchmark.Run(arguments),
         _ => throw new ArgumentException($"Unknown benchmark '{args[0]}'."),
     };
     Console.WriteLine(section);

@@ -9,10 +9,14 @@ namespace Microsoft.ML.Pruning.Tests.Samples;
 
 /// <summary>
 /// Turns a C# notebook's code cells into a program: the cells in order, <c>#r</c>/<c>#i</c> (package) lines dropped (the
-/// program is built against the local projects instead) and <c>using</c> directives moved to the top.
+/// program is built against the local projects instead), lines ending in <see cref="NotebookOnly"/> dropped (what only a notebook
+/// can do, e.g. <c>display(...)</c>) and <c>using</c> directives moved to the top.
 /// </summary>
 internal static class NotebookProgram
 {
+    /// <summary>The comment that marks a line the program leaves out.</summary>
+    public const string NotebookOnly = "// notebook only";
+
     public static string FromNotebook(string ipynbPath)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(ipynbPath));
@@ -26,6 +30,7 @@ internal static class NotebookProgram
             {
                 string trimmed = line.Trim();
                 if (trimmed.StartsWith("#r ", StringComparison.Ordinal) || trimmed.StartsWith("#i ", StringComparison.Ordinal)) continue;
+                if (trimmed.EndsWith(NotebookOnly, StringComparison.Ordinal)) continue;
                 if (trimmed.StartsWith("using ", StringComparison.Ordinal) && trimmed.EndsWith(';') && !trimmed.Contains('('))
                 {
                     if (!usings.Contains(trimmed)) usings.Add(trimmed);
