@@ -1,0 +1,63 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Pruning.Cli.Commands;
+
+namespace Microsoft.ML.Pruning.Cli;
+
+/// <summary>
+/// The <c>ml-prune</c> command line: <c>prune</c>, <c>report</c>, <c>verify</c>, <c>sensitivity</c>, <c>sweep</c> and the worker
+/// command <c>trial</c>. <see cref="Run(string[], TextWriter, TextWriter)"/> is the whole tool, callable in-process.
+/// </summary>
+/// <example>
+/// <code>
+/// int exit = MlPruneCli.Run(["prune", "model.onnx", "--sparsity", "0.8", "-o", "pruned.onnx", "--json"], Console.Out, Console.Error);
+/// </code>
+/// </example>
+public static class MlPruneCli
+{
+    /// <summary>Runs the tool on the process's console.</summary>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Runs the tool with <paramref name="output"/> as stdout and <paramref name="error"/> as stderr, and returns the exit code
+    /// (<see cref="ExitCodes"/>): parse errors give 2 with one line on <paramref name="error"/>, as do failures of a command.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var console = new CliConsole(output, error);
+        var root = Create(console);
+        var parse = root.Parse(args);
+        // Help and version clear parse errors (prune --help without its model is fine); any other error is a bad argument.
+        if (parse.Errors.Count > 0 && parse.Action is null or ParseErrorAction)
+        {
+            error.WriteLine($"ml-prune: {string.Join(" ", parse.Errors.Select(e => e.Message.ReplaceLineEndings(" ")))} (see ml-prune {CommandPath(parse)}--help)");
+            return ExitCodes.BadArguments;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>The root command with every subcommand.</summary>
+    internal static RootCommand Create(CliConsole console)
+    {
+        var root = new RootCommand("Prunes ONNX models with Microsoft.ML.Pruning: prune, report, verify, sensitivity analysis, sweeps. " + ExitCodes.Description)
+        {
+            PruneCommand.Create(console),
+            ReportCommand.Create(console),
+            VerifyCommand.Create(console),
+            SensitivityCommand.Create(console),
+            SweepCommand.Create(console),
+            TrialCommand.Create(console),
+        };
+        return root;
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        return command is RootCommand ? "" : command.Name + " ";
+    }
+}
