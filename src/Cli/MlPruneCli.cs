@@ -41,10 +41,13 @@ public static class MlPruneCli
     }
 
     /// <summary>The root command with every subcommand.</summary>
-    internal static RootCommand Create(CliConsole console)
+    /// <remarks>A plain command named ml-prune rather than a RootCommand, whose name is the file that started the process (the assembly's, or a test host's).</remarks>
+    internal static System.CommandLine.Command Create(CliConsole console)
     {
-        var root = new RootCommand("Prunes ONNX models with Microsoft.ML.Pruning: prune, report, verify, sensitivity analysis, sweeps. " + ExitCodes.Description)
+        var root = new System.CommandLine.Command("ml-prune", "Prunes ONNX models with Microsoft.ML.Pruning: prune, report, verify, sensitivity analysis, sweeps. " + ExitCodes.Description)
         {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
             PruneCommand.Create(console),
             ReportCommand.Create(console),
             VerifyCommand.Create(console),
@@ -58,6 +61,6 @@ public static class MlPruneCli
     private static string CommandPath(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
-        return command is RootCommand ? "" : command.Name + " ";
+        return command.Parents.Any() ? command.Name + " " : "";
     }
 }

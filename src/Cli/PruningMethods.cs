@@ -10,7 +10,7 @@ internal static class PruningMethods
     public const string Magnitude = "magnitude";
 
     /// <summary>What <c>--method</c> takes, for help.</summary>
-    public const string Help = "magnitude (default), coordinate-descent, lasso, admm, or a criterion of the prune estimator (wanda, taylor, fisher, l1, random...).";
+    public const string Help = "magnitude (default), coordinate-descent, lasso, admm, or a criterion of the prune estimator (wanda, activation, apoz, fpgm, taylor, fisher, gsap, magnitude-l2, random...).";
 
     /// <summary>Options of <paramref name="method"/> (lower case), or of <paramref name="optionsFile"/> when given.</summary>
     /// <exception cref="ArgumentException">The file's <c>$method</c> contradicts <paramref name="method"/>.</exception>

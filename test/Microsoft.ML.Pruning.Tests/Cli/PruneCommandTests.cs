@@ -93,4 +93,17 @@ public sealed class PruneCommandTests
         foreach (var layer in json.RootElement.GetProperty("Layers").EnumerateArray())
             Assert.AreEqual(0.75, layer.GetProperty("Sparsity").GetDouble(), 0.02);
     }
+
+    [TestMethod]
+    public void Prune_FineTuneEpochs_ReachesTheTorchSharpBackend()
+    {
+        using var fixture = new CliFixture();
+        string output = fixture.PathOf("tuned.onnx");
+        var (exit, stdout, stderr) = CliFixture.Run("prune", fixture.ModelPath, "--sparsity", "0.7", "--fine-tune-epochs", "1", "--data", fixture.CsvPath, "-o", output, "--json");
+
+        Assert.AreEqual(ExitCodes.Success, exit, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        StringAssert.Contains(json.RootElement.GetProperty("Details").GetString(), "fine-tun");
+        Assert.AreEqual(0.7, Microsoft.ML.Pruning.Cli.Commands.ReportCommand.Inspect(output).Sparsity, 0.01, "fine-tuning keeps the masks");
+    }
 }
