@@ -42,7 +42,7 @@ internal static class SensitivityCommand
             model, data, validation, metric, sparsities, method, granularity, optionsFile, layers, label, input, outputs, output, seed, json,
         };
         PlotHook.AddOptions(command);
-        CommandAction.Set(command, console, parse =>
+        CommandAction.Set(command, console, (parse, cancellationToken) =>
         {
             string labelColumn = parse.GetValue(label)!;
             var options = PruningMethods.Create(parse.GetValue(method), parse.GetValue(optionsFile), labelColumn);
@@ -72,7 +72,7 @@ internal static class SensitivityCommand
                     done++;
                     update(done, Math.Max(total, done), string.Create(CultureInfo.InvariantCulture, $"Sensitivity: {p.Layer} at {p.Sparsity:P0} → {p.Metric:G4}"));
                 });
-                return ml.Pruning().Sensitivity(analysisOptions).Analyze(train.Data, valid.Data, progress);
+                return ml.Pruning().Sensitivity(analysisOptions).Analyze(train.Data, valid.Data, progress, cancellationToken);
             });
             if (parse.GetValue(output) is string path) AtomicFile.Write(path, Encoding.UTF8.GetBytes(result.ToJson()));
             if (asJson) console.Output.WriteLine(result.ToJson());

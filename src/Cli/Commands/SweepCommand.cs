@@ -41,7 +41,7 @@ internal static class SweepCommand
             config, data, validation, runner, parallel, directory, label, input, outputs, seed, json,
         };
         PlotHook.AddOptions(command);
-        CommandAction.Set(command, console, parse =>
+        CommandAction.Set(command, console, (parse, cancellationToken) =>
         {
             string configPath = Path.GetFullPath(parse.GetValue(config)!);
             if (!File.Exists(configPath)) throw new FileNotFoundException($"--config '{configPath}' does not exist.", configPath);
@@ -78,7 +78,7 @@ internal static class SweepCommand
             var result = ProgressBar.Run(console.ProgressConsole(asJson), $"Sweep ({options.Strategy}, {options.MaxTrials} trials)", options.MaxTrials, update =>
             {
                 var progress = new DirectProgress<SweepProgress>(p => update(p.Completed, p.Budget, Describe(p, options.Metric)));
-                return ml.Pruning().Sweep(options).Run(train.Data, valid.Data, trialRunner, progress);
+                return ml.Pruning().Sweep(options).Run(train.Data, valid.Data, trialRunner, progress, cancellationToken);
             });
             if (asJson)
             {

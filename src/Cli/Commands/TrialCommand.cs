@@ -23,12 +23,12 @@ internal static class TrialCommand
         {
             request, outcome, seed,
         };
-        CommandAction.Set(command, console, parse =>
+        CommandAction.Set(command, console, (parse, cancellationToken) =>
         {
             string requestPath = parse.GetValue(request)!;
             if (!File.Exists(requestPath)) throw new FileNotFoundException($"--request '{requestPath}' does not exist.", requestPath);
             var trial = TrialRequest.FromJson(File.ReadAllText(requestPath));
-            var result = new TrialExecutor(new MLContext(parse.GetValue(seed))).Run(trial, $"process {Environment.ProcessId}");
+            var result = new TrialExecutor(new MLContext(parse.GetValue(seed))).Run(trial, $"process {Environment.ProcessId}", cancellationToken);
             AtomicFile.Write(parse.GetValue(outcome)!, Encoding.UTF8.GetBytes(result.ToJson()));
             return ExitCodes.Success;
         });
