@@ -16,7 +16,7 @@ namespace Microsoft.ML.Pruning.Cli.Commands;
 /// </summary>
 internal static class PruneCommand
 {
-    /// <summary>What <c>prune --json</c> prints.</summary>
+    /// <summary>What <c>prune --json</c> prints; <c>Details</c> is the library's whole report as text (fine-tuning, reconstruction, structured…).</summary>
     internal sealed record PruneResult(string Input, string Output, string Method, double Sparsity, long Parameters, long NonZeros,
         long DenseBytes, long CompactBytes, long WrittenBytes, double Seconds, IReadOnlyList<LayerRow> Layers, string? Details);
 
@@ -89,16 +89,21 @@ internal static class PruneCommand
             var report = pruned.Report;
             var layers = report.Layers.Select(l => new LayerRow(l.Name, null, null, l.Shape, l.Parameters, l.NonZeros, l.Sparsity, null)).ToList();
             var result = new PruneResult(modelPath, outputPath, PruningMethods.Name(options), report.Sparsity, report.TotalParameters, report.TotalNonZeros,
-                report.DenseBytes, report.CompactBytes, new FileInfo(outputPath).Length, report.Elapsed.TotalSeconds, layers, report.Method);
+                report.DenseBytes, report.CompactBytes, new FileInfo(outputPath).Length, report.Elapsed.TotalSeconds, layers, report.ToString());
             if (asJson)
             {
                 CliJson.Print(console, result);
             }
             else
             {
-                if (report.Method is not null) console.Out.WriteLine(report.Method);
+                if (report.Method is not null) console.Output.WriteLine(report.Method);
+                foreach (var run in report.FineTuning) console.Output.WriteLine($"fine-tune: {run}");
                 LayerTable.Render(console.Out, $"{Path.GetFileName(modelPath)} pruned ({result.Method})", layers);
-                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                foreach (var layer in report.Reconstruction)
+                    console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reconstruction {layer.Name}: relative error {layer.RelativeError:G4}, lambda {layer.Lambda:G4}"));
+                foreach (object? part in new object?[] { report.SparseTraining, report.Admm, report.Structured })
+                    if (part is not null) console.Output.WriteLine(part.ToString());
+                console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"wrote {outputPath}: {result.WrittenBytes:N0} bytes (dense {result.DenseBytes:N0}, {(double)result.WrittenBytes / Math.Max(1, result.DenseBytes):P1}); pruned in {result.Seconds:F2} s"));
             }
             return ExitCodes.Success;

@@ -34,7 +34,7 @@ internal static class ReportCommand
             else
             {
                 LayerTable.Render(console.Out, $"{report.File}: {report.Bytes:N0} bytes", report.Layers);
-                if (report.MacsNote is not null) console.Out.WriteLine($"MACs not computed: {report.MacsNote}");
+                if (report.MacsNote is not null) console.Output.WriteLine($"MACs not computed: {report.MacsNote}");
             }
             return ExitCodes.Success;
         });

@@ -89,6 +89,7 @@ internal static class SweepCommand
             else
             {
                 Render(console.Out, result);
+                console.Output.WriteLine(result.Summary);
             }
             PlotHook.Write(parse, console, result);
             return result.ConstraintsMet && result.Best is not null ? ExitCodes.Success : ExitCodes.NotMet;
@@ -100,7 +101,7 @@ internal static class SweepCommand
         ? string.Create(CultureInfo.InvariantCulture, $"Sweep: {progress.Completed}/{progress.Budget} trials, best #{progress.Best.Id} {metric.DisplayName} {best.Metric:G4}")
         : $"Sweep: {progress.Completed}/{progress.Budget} trials";
 
-    /// <summary>Every trial (parameters, metric, sparsity, bytes, latency, feasible), then the summary.</summary>
+    /// <summary>Every trial: parameters, metric, sparsity, bytes, latency, feasible, status.</summary>
     private static void Render(IAnsiConsole console, SweepResult result)
     {
         var c = CultureInfo.InvariantCulture;
@@ -123,6 +124,5 @@ internal static class SweepCommand
                 Markup.Escape(trial.Status == TrialStatus.Failed ? $"failed: {trial.Error}" : "ok"));
         }
         console.Write(table);
-        console.WriteLine(result.Summary);
     }
 }

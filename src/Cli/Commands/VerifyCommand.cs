@@ -65,7 +65,7 @@ internal static class VerifyCommand
                 foreach (var o in outputs)
                     table.AddRow(Markup.Escape(o.Output), o.MaxAbsDifference.ToString("G4", c), o.LargestValue.ToString("G4", c), Markup.Escape(o.WithinTolerance ? "yes" : o.Note ?? "no"));
                 console.Out.Write(table);
-                console.Out.WriteLine(result.WithinTolerance ? "the models agree within the tolerance" : "the models differ by more than the tolerance");
+                console.Output.WriteLine(result.WithinTolerance ? "the models agree within the tolerance" : "the models differ by more than the tolerance");
             }
             return result.WithinTolerance ? ExitCodes.Success : ExitCodes.NotMet;
         });
