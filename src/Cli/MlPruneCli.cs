@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
 using Microsoft.ML.Pruning.Cli.Commands;
@@ -34,7 +35,7 @@ public static class MlPruneCli
         // Help and version clear parse errors (prune --help without its model is fine); any other error is a bad argument.
         if (parse.Errors.Count > 0 && parse.Action is null or ParseErrorAction)
         {
-            error.WriteLine($"ml-prune: {string.Join(" ", parse.Errors.Select(e => e.Message.ReplaceLineEndings(" ")))} (see ml-prune {CommandPath(parse)}--help)");
+            error.WriteLine($"ml-prune: {string.Join(" ", parse.Errors.Select(Describe))} (see ml-prune {CommandPath(parse)}--help)");
             return ExitCodes.BadArguments;
         }
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -56,6 +57,19 @@ public static class MlPruneCli
             TrialCommand.Create(console),
         };
         return root;
+    }
+
+    /// <summary>A parse error on one line, prefixed with its option's name when the message does not say it.</summary>
+    private static string Describe(ParseError error)
+    {
+        string message = error.Message.ReplaceLineEndings(" ").Replace('\t', ' ');
+        var option = error.SymbolResult switch
+        {
+            OptionResult o => o.Option,
+            ArgumentResult { Parent: OptionResult o } => o.Option,
+            _ => null,
+        };
+        return option is null || message.Contains(option.Name, StringComparison.Ordinal) ? message : $"{option.Name}: {message}";
     }
 
     private static string CommandPath(ParseResult parse)

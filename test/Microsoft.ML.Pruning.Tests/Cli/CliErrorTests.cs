@@ -32,6 +32,16 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    public void ValueNotAmongChoices_ExitsTwoNamingTheOption()
+    {
+        using var fixture = new CliFixture();
+        var (exit, _, stderr) = CliFixture.Run("sensitivity", fixture.ModelPath, "--data", fixture.CsvPath, "--validation", fixture.CsvPath, "--metric", "speed");
+        Assert.AreEqual(ExitCodes.BadArguments, exit);
+        StringAssert.Contains(stderr, "--metric");
+        StringAssert.Contains(stderr, "speed");
+    }
+
+    [TestMethod]
     public void MissingRequiredOption_ExitsTwoNamingIt()
     {
         using var fixture = new CliFixture();
