@@ -216,7 +216,7 @@ public sealed partial class PruningSweep
     private static SweepTrial? BestOf(IEnumerable<SweepTrial> trials, SweepRanking ranking) =>
         trials.Where(t => t.Status == TrialStatus.Succeeded && t.Measurement is not null).Order(ranking).FirstOrDefault();
 
-    private static ISweepStrategy CreateStrategy(SweepOptions options, SearchSpace space, SweepRanking ranking) => options.Strategy switch
+    private static ISweepStrategy CreateStrategy(SweepOptions options, SweepSearchSpace space, SweepRanking ranking) => options.Strategy switch
     {
         SweepStrategy.Grid => new GridStrategy(space.Dimensions, options.GridPointsPerRange),
         SweepStrategy.Random => new RandomStrategy(space.Dimensions, options.Seed),

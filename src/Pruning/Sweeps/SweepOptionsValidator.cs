@@ -8,7 +8,7 @@ namespace Microsoft.ML.Pruning.Sweeps;
 /// <summary>
 /// The one place <see cref="SweepOptions"/> are checked, before the sweep writes anything: the budget, latency and strategy settings,
 /// the metric and objective, each parameter's shape (name, range or choices), and then every value of every parameter applied to the
-/// base options and validated (<see cref="SearchSpace.ValidateEveryValue"/>). Messages name the option.
+/// base options and validated (<see cref="SweepSearchSpace.ValidateEveryValue"/>). Messages name the option.
 /// </summary>
 internal static class SweepOptionsValidator
 {
@@ -22,7 +22,7 @@ internal static class SweepOptionsValidator
     /// an in-memory base model, its copy <see cref="ModelFileName"/> in the sweep's folder.
     /// </summary>
     /// <exception cref="ArgumentException">An option is missing or invalid; the message names it (and the parameter value).</exception>
-    public static SearchSpace Validate(SweepOptions options)
+    public static SweepSearchSpace Validate(SweepOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.BaseOptions is null)
@@ -65,7 +65,7 @@ internal static class SweepOptionsValidator
         if (options.Parameters is null) throw new ArgumentNullException(nameof(SweepOptions.Parameters), $"{Name}.{nameof(SweepOptions.Parameters)} must be set.");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var parameter in options.Parameters) ValidateShape(parameter, names);
-        var space = new SearchSpace(options, modelPath);
+        var space = new SweepSearchSpace(options, modelPath);
         space.ValidateEveryValue();
         return space;
     }

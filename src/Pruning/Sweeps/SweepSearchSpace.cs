@@ -17,7 +17,7 @@ namespace Microsoft.ML.Pruning.Sweeps;
 /// sparsity), and the result deserialized and validated. <see cref="ValidateEveryValue"/> applies every value of every parameter
 /// before the sweep starts, so an invalid one fails naming the parameter and the value.
 /// </summary>
-internal sealed class SearchSpace
+internal sealed class SweepSearchSpace
 {
     private static readonly string[] Discriminators = ["magnitude", "coordinate-descent", "lasso", "admm"];
     private const string DiscriminatorProperty = "$method";
@@ -28,7 +28,7 @@ internal sealed class SearchSpace
 
     /// <param name="options">The sweep's options (parameters checked for shape by <see cref="SweepOptionsValidator"/>).</param>
     /// <param name="modelPath">The model path every trial's options carry (the base options' or the sweep folder's copy).</param>
-    public SearchSpace(SweepOptions options, string modelPath)
+    public SweepSearchSpace(SweepOptions options, string modelPath)
     {
         _options = options;
         _modelPath = modelPath;
@@ -65,7 +65,8 @@ internal sealed class SearchSpace
         IReadOnlyList<string?> methods = method is null ? new string?[] { null } : [.. method.Choices];
         // Sensitivity-guided allocation depends on the sparsity: it is checked at each sparsity value too.
         var sparsity = Dimensions.FirstOrDefault(d => d.Name == SweepParameter.Sparsity);
-        foreach (var dimension in Dimensions)
+        // The methods first: a bad method is then blamed on Method, not on the parameter validated with it.
+        foreach (var dimension in Dimensions.OrderBy(d => d.Name == SweepParameter.Method ? 0 : 1))
         {
             IReadOnlyList<string?> sparsities = dimension.Name == SweepParameter.LayerAllocation && sparsity is not null ? [.. ValuesToCheck(sparsity)] : [null];
             foreach (string value in ValuesToCheck(dimension))
@@ -96,9 +97,18 @@ internal sealed class SearchSpace
         }
     }
 
-    /// <summary>The values <see cref="ValidateEveryValue"/> applies: the choices, or the range's grid points.</summary>
-    private IEnumerable<string> ValuesToCheck(SearchDimension dimension) =>
-        dimension.IsCategorical ? dimension.Choices : dimension.GridValues(Math.Max(2, _options.GridPointsPerRange));
+    /// <summary>
+    /// The values <see cref="ValidateEveryValue"/> applies: the choices, or the range's grid points and, for a continuous range, one
+    /// value between them that is not a whole number (so a continuous range over a whole-number option fails here, not in a trial).
+    /// </summary>
+    private IEnumerable<string> ValuesToCheck(SearchDimension dimension)
+    {
+        if (dimension.IsCategorical) return dimension.Choices;
+        var grid = dimension.GridValues(Math.Max(2, _options.GridPointsPerRange));
+        if (dimension.IsInteger || dimension.Minimum == dimension.Maximum) return grid;
+        double inside = dimension.FromSearchSpace(dimension.SearchMinimum + 0.381966 * (dimension.SearchMaximum - dimension.SearchMinimum));
+        return [.. grid, dimension.Format(inside)];
+    }
 
     /// <summary>Validates complete options, turning the option's message into one that names the parameter and the value.</summary>
     private static void Check(PruningOptions options, IReadOnlyDictionary<string, string> values, string? culprit)
@@ -113,12 +123,20 @@ internal sealed class SearchSpace
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, $"{nameof(SweepOptions)}.{nameof(SweepOptions.Parameters)} {Values()}: {e.Message}");
+            throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, $"{nameof(SweepOptions)}.{nameof(SweepOptions.Parameters)} {Values()}: {OwnMessage(e)}");
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{nameof(SweepOptions)}.{nameof(SweepOptions.Parameters)} {Values()}: {e.Message}", e.ParamName, e);
+            throw new ArgumentException($"{nameof(SweepOptions)}.{nameof(SweepOptions.Parameters)} {Values()}: {OwnMessage(e)}", e.ParamName, e);
         }
+    }
+
+    /// <summary>The exception's message without the " (Parameter 'x')" and "Actual value was" lines .NET appends (the new exception adds them again).</summary>
+    private static string OwnMessage(ArgumentException e)
+    {
+        string message = e.Message;
+        int at = e.ParamName is null ? -1 : message.IndexOf($" (Parameter '{e.ParamName}')", StringComparison.Ordinal);
+        return at >= 0 ? message[..at] : message;
     }
 
     private static ArgumentException Named(string parameter, string value, Exception e) =>
