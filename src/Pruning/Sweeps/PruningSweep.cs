@@ -46,10 +46,16 @@ public sealed partial class PruningSweep
     /// the strategy and run on <paramref name="runner"/> (default <see cref="LocalTrialRunner"/>), up to its concurrency; the log is
     /// rewritten atomically after each.
     /// </summary>
+    /// <remarks>
+    /// Trial i is proposed from the trials finished when its turn comes (ordered by id) and a generator seeded by the sweep's seed
+    /// and i, so a sweep resumed from its log proposes what an uninterrupted one would have: exactly so with a runner that takes
+    /// one trial at a time; with several in flight, which trials have finished at a proposal depends on their timing. Trials
+    /// missing from the log (canceled in flight) are run again on resume, under their own numbers.
+    /// </remarks>
     /// <param name="trainData">Calibration and fine-tuning rows.</param>
     /// <param name="validationData">Rows the metric is measured on.</param>
     /// <param name="runner">Where trials run; null runs them one by one in this process.</param>
-    /// <param name="progress">Told after each finished trial.</param>
+    /// <param name="progress">Told after each finished trial, on the sweep's thread.</param>
     /// <param name="cancellationToken">Stops proposing trials; the log keeps every finished one.</param>
     /// <exception cref="ArgumentException">An option or a value of the search space is invalid (nothing was written).</exception>
     /// <exception cref="InvalidDataException">The folder holds a corrupt log or the log of another sweep (it is left as is).</exception>

@@ -64,7 +64,7 @@ public sealed class StrategyTests
         }
         double tpeRegret = 0.1 - tpe / seeds, randomRegret = 0.1 - random / seeds;
         Assert.IsLessThan(randomRegret * 0.7, tpeRegret, $"mean regret TPE {tpeRegret:G3} vs random {randomRegret:G3}");
-        Assert.IsGreaterThanOrEqualTo(6, tpeWins, $"TPE ahead on {tpeWins} of {seeds} seeds");
+        Assert.IsGreaterThan(seeds / 2, tpeWins, $"TPE ahead on {tpeWins} of {seeds} seeds");
     }
 
     [TestMethod]

@@ -154,6 +154,28 @@ public sealed class SweepRunTests
     }
 
     [TestMethod]
+    public void Sweep_InvalidCombinationOfValidValues_RecordedFailedWithoutRunning()
+    {
+        using var fixture = new SweepFixture();
+        var options = fixture.Options("combination",
+            SweepParameter.Choice("Schedule", "OneShot", "Gradual"),
+            SweepParameter.IntegerRange(SweepParameter.FineTuneEpochs, 0, 1));
+        options.BaseOptions!.FineTune = new FineTuneOptions { Epochs = 1, LabelColumnName = "Label", BatchSize = 32 };
+        options.Strategy = SweepStrategy.Grid;
+        var runner = new FakeTrialRunner();
+
+        var result = fixture.Run(options, runner);
+
+        Assert.HasCount(4, result.Trials);
+        var invalid = result.Trials.Single(t => t.Status == TrialStatus.Failed);
+        Assert.AreEqual(3, invalid.Id, "Gradual without fine-tuning");
+        StringAssert.Contains(invalid.Error, "Gradual");
+        Assert.IsFalse(runner.Requests.ContainsKey(3), "never sent to the runner");
+        Assert.AreEqual(2, result.Best!.Id, "one epoch of fine-tuning scores best; ties go to the earlier trial");
+        Assert.IsNotNull(result.Chosen);
+    }
+
+    [TestMethod]
     public void Sweep_RunnerTakesTwo_AtMostTwoTrialsInFlight()
     {
         using var fixture = new SweepFixture();
