@@ -48,7 +48,7 @@ internal static class SweepSummary
     /// <summary>E.g. "Method = wanda, Sparsity = 0.8: accuracy 0.9512 (dense 0.9700), 12345 bytes (14.2 % of dense), 1.23 ms at batch 32 (dense 2.10 ms), 80.0 % sparse".</summary>
     public static string Describe(SweepTrial trial, TrialMeasurement dense, SweepMetric metric)
     {
-        string parameters = string.Join(", ", trial.Parameters.Select(kv => $"{kv.Key} = {kv.Value}"));
+        string parameters = string.Join(", ", trial.Parameters.Select(kv => $"{kv.Key} = {Shown(kv.Value)}"));
         if (trial.Measurement is not { } m) return parameters;
         string latency = m.LatencyMilliseconds is { } ms && dense.LatencyMilliseconds is { } denseMs
             ? Invariant($"{ms:F2} ms at batch {m.LatencyBatchSize} (dense {denseMs:F2} ms)")
@@ -56,6 +56,10 @@ internal static class SweepSummary
         string bytes = dense.Bytes > 0 ? Invariant($"{m.Bytes} bytes ({100.0 * m.Bytes / dense.Bytes:F1} % of dense)") : Invariant($"{m.Bytes} bytes");
         return Invariant($"{(parameters.Length > 0 ? parameters + ": " : "")}{metric.DisplayName} {m.Metric:F4} (dense {dense.Metric:F4}), {bytes}, {latency}, {100 * m.Sparsity:F1} % sparse");
     }
+
+    /// <summary>A parameter value for reading: numbers to 4 significant digits (the log keeps them exact).</summary>
+    private static string Shown(string value) =>
+        SearchDimension.TryParse(value, out double number) && number != Math.Round(number) ? number.ToString("G4", CultureInfo.InvariantCulture) : value;
 
     private static string QuantityName(SweepQuantity quantity, SweepMetric metric) => quantity switch
     {

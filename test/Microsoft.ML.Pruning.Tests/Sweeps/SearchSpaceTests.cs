@@ -74,6 +74,44 @@ public sealed class SearchSpaceTests
     }
 
     [TestMethod]
+    public void Apply_UniformLayerAllocation_NeedsNoSensitivityAndLeavesScope()
+    {
+        var space = Space(Base(), SweepParameter.Choice(SweepParameter.LayerAllocation, "uniform"));
+
+        var options = space.Apply(Values((SweepParameter.LayerAllocation, "uniform")), 1);
+
+        Assert.AreEqual(PruningScope.Global, options.Scope);
+        Assert.IsEmpty(options.LayerSparsity);
+    }
+
+    [TestMethod]
+    public void SweepId_BudgetOrFolderChanged_SameIdButSeedOrDataChanged_Differs()
+    {
+        var ml = new MLContext(1);
+        var data = Transforms.TestData.Multiclass(ml, 30);
+        var fewer = Transforms.TestData.Multiclass(ml, 29);
+        SweepOptions Make() => new()
+        {
+            BaseOptions = Base(), Parameters = [SweepParameter.Range(SweepParameter.Sparsity, 0.3, 0.9)],
+            Metric = SweepMetric.Accuracy("Label", "Score"), Directory = "a", MaxTrials = 5,
+        };
+        string id = SweepIdentity.Compute(Make(), data, data);
+
+        var budget = Make();
+        budget.MaxTrials = 50;
+        budget.MaxDuration = TimeSpan.FromHours(1);
+        budget.Directory = "b";
+        Assert.AreEqual(id, SweepIdentity.Compute(budget, data, data));
+        var seed = Make();
+        seed.Seed = 2;
+        Assert.AreNotEqual(id, SweepIdentity.Compute(seed, data, data));
+        Assert.AreNotEqual(id, SweepIdentity.Compute(Make(), data, fewer));
+        var range = Make();
+        range.Parameters[0].Maximum = 0.95;
+        Assert.AreNotEqual(id, SweepIdentity.Compute(range, data, data));
+    }
+
+    [TestMethod]
     public void Apply_InvalidCombination_ThrowsNamingTheValues()
     {
         var space = Space(Base(), SweepParameter.IntegerRange(SweepParameter.FineTuneEpochs, 0, 1), SweepParameter.Choice("Schedule", "OneShot", "Gradual"));

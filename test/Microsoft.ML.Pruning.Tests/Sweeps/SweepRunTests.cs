@@ -176,6 +176,27 @@ public sealed class SweepRunTests
     }
 
     [TestMethod]
+    public void Sweep_EveryTrialFails_NoBestNoChosenAndSummarySaysSo()
+    {
+        using var fixture = new SweepFixture();
+        var options = fixture.Options("all-failed", SweepParameter.Range(SweepParameter.Sparsity, 0.1, 0.9));
+        options.Strategy = SweepStrategy.Random;
+        options.MaxTrials = 3;
+        var runner = new FakeTrialRunner { FailWhen = r => r.TrialId > 0 };
+
+        var result = fixture.Run(options, runner);
+
+        Assert.HasCount(3, result.Trials);
+        Assert.IsNull(result.Best);
+        Assert.IsNull(result.Chosen);
+        Assert.IsFalse(result.ConstraintsMet);
+        Assert.IsEmpty(result.Closest);
+        Assert.IsEmpty(result.ParetoByBytes);
+        StringAssert.Contains(result.Summary, "Every trial failed");
+        StringAssert.Contains(result.Summary, "fake failure of trial 1");
+    }
+
+    [TestMethod]
     public void Sweep_RunnerTakesTwo_AtMostTwoTrialsInFlight()
     {
         using var fixture = new SweepFixture();
