@@ -113,7 +113,8 @@ internal sealed class SweepSearchSpace
     /// <summary>Validates complete options, turning the option's message into one that names the parameter and the value.</summary>
     private static void Check(PruningOptions options, IReadOnlyDictionary<string, string> values, string? culprit)
     {
-        string Values() => culprit is not null ? $"'{culprit}' = '{values[culprit]}'" : string.Join(", ", values.Select(kv => $"{kv.Key} = {kv.Value}"));
+        string Values() => culprit is null ? string.Join(", ", values.Select(kv => $"{kv.Key} = {kv.Value}"))
+            : $"'{culprit}' = '{values[culprit]}'" + (culprit != SweepParameter.Method && values.TryGetValue(SweepParameter.Method, out string? m) ? $" (with {SweepParameter.Method} '{m}')" : "");
         try
         {
             options.Validate();

@@ -35,6 +35,14 @@ public sealed class SweepValidationTests
         AssertRefused<ArgumentOutOfRangeException>(o => o.Parameters.Add(SweepParameter.Choice(SweepParameter.Method, "magnitude", "wandaa")), "'Method' = 'wandaa'", "Unknown criterion");
 
     [TestMethod]
+    public void Validate_ValueInvalidForOneMethod_ThrowsNamingParameterValueAndMethod() =>
+        AssertRefused<ArgumentException>(o =>
+        {
+            o.Parameters[0] = SweepParameter.Choice(SweepParameter.Sparsity, 0.5, 0);
+            o.Parameters.Add(SweepParameter.Choice(SweepParameter.Method, "magnitude", "lasso"));
+        }, "'Sparsity' = '0' (with Method 'lasso')", "Set a target Sparsity > 0");
+
+    [TestMethod]
     public void Validate_UnknownOptionPath_ThrowsNamingIt() =>
         AssertRefused<ArgumentException>(o => o.Parameters.Add(SweepParameter.Choice("Sparsityy", 0.5)), "'Sparsityy' is not an option");
 
