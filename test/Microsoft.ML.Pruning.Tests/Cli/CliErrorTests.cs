@@ -99,10 +99,10 @@ public sealed class CliErrorTests
     {
         using var fixture = new CliFixture();
         string config = fixture.PathOf("sweep.json");
-        File.WriteAllText(config, Sweeps.SweepOptionsJson.Write(new Sweeps.SweepOptions
+        File.WriteAllText(config, Microsoft.ML.Pruning.Sweeps.SweepOptionsJson.Write(new Microsoft.ML.Pruning.Sweeps.SweepOptions
         {
             BaseOptions = new MagnitudePruningOptions { ModelPath = "model.onnx" },
-            Metric = new Sweeps.SweepMetric { Kind = Sweeps.SweepMetricKind.Accuracy },
+            Metric = new Microsoft.ML.Pruning.Sweeps.SweepMetric { Kind = Microsoft.ML.Pruning.Sweeps.SweepMetricKind.Accuracy },
         }));
         var (exit, _, stderr) = CliFixture.Run("sweep", "--config", config, "--data", fixture.CsvPath, "--validation", fixture.CsvPath, "--parallel", "2");
         Assert.AreEqual(ExitCodes.BadArguments, exit);

@@ -72,7 +72,7 @@ public sealed class PruneCommandTests
     {
         using var fixture = new CliFixture();
         string options = fixture.PathOf("options.json");
-        File.WriteAllText(options, Sweeps.SweepOptionsJson.WritePruningOptions(new PruneOptions { Criterion = "wanda", Sparsity = 0.6 }));
+        File.WriteAllText(options, Microsoft.ML.Pruning.Sweeps.SweepOptionsJson.WritePruningOptions(new PruneOptions { Criterion = "wanda", Sparsity = 0.6 }));
         var (exit, _, stderr) = CliFixture.Run("prune", fixture.ModelPath, "--options", options, "--method", "magnitude", "--data", fixture.CsvPath, "-o", fixture.PathOf("x.onnx"));
 
         Assert.AreEqual(ExitCodes.BadArguments, exit);
@@ -84,7 +84,7 @@ public sealed class PruneCommandTests
     {
         using var fixture = new CliFixture();
         string options = fixture.PathOf("options.json");
-        File.WriteAllText(options, Sweeps.SweepOptionsJson.WritePruningOptions(new PruneOptions { Criterion = "wanda", Sparsity = 0.6, Scope = Algorithms.PruningScope.Layer }));
+        File.WriteAllText(options, Microsoft.ML.Pruning.Sweeps.SweepOptionsJson.WritePruningOptions(new PruneOptions { Criterion = "wanda", Sparsity = 0.6, Scope = Algorithms.PruningScope.Layer }));
         var (exit, stdout, stderr) = CliFixture.Run("prune", fixture.ModelPath, "--options", options, "--sparsity", "0.75", "--data", fixture.CsvPath, "-o", fixture.PathOf("x.onnx"), "--json");
 
         Assert.AreEqual(ExitCodes.Success, exit, stderr);
