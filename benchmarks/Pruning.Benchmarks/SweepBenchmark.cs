@@ -253,7 +253,7 @@ internal static class SweepBenchmark
             double points = (chosen.TestAccuracy - hand.TestAccuracy) * 100;
             text.AppendLine($"- {main.Summary}");
             text.AppendLine($"- Chosen − hand-picked, test accuracy: {points.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture)} points " +
-                $"({(points >= 0 ? "the sweep matches or beats the hand-picked configuration" : "the hand-picked configuration is better")}; both chosen without the test set).");
+                $"({(!main.ConstraintsMet ? "NOT comparable: the chosen trial misses the bound, the hand-picked one meets it" : points >= 0 ? "the sweep matches or beats the hand-picked configuration" : "the hand-picked configuration is better")}; both chosen without the test set).");
             text.AppendLine();
             text.AppendLine("<details><summary>The chosen trial's complete options (re-running them with their seed reproduces it)</summary>");
             text.AppendLine();
