@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace Microsoft.ML.Pruning.Plots;
 
 /// <summary>
-/// The one font of every plot: DejaVu Sans (regular and bold subsets embedded in this assembly), served to ScottPlot under a
+/// The one font of every plot: DejaVu Sans (a subset embedded in this assembly), served to ScottPlot under a
 /// private family name so that text renders on machines without fonts (Skia's Linux build scans /usr/share/fonts itself and
 /// draws nothing when it is empty) and looks the same everywhere. The private name leaves the caller's own ScottPlot plots alone.
 /// </summary>
@@ -44,21 +44,23 @@ internal static class PlotFonts
         return copy.ToArray();
     }
 
-    /// <summary>Resolves <see cref="Family"/> to the embedded typefaces (a new SKTypeface per call: ScottPlot owns what it gets).</summary>
+    /// <summary>
+    /// Resolves <see cref="Family"/> to the embedded regular face whatever weight is asked (the plots use one weight; a bold request
+    /// answered by the system would bring a system font back). A new SKTypeface per call: ScottPlot caches and owns what it gets.
+    /// </summary>
     private sealed class EmbeddedFontResolver : IFontResolver
     {
         private readonly Lazy<byte[]> regular = new(() => ReadResource("Microsoft.ML.Pruning.Plots.Fonts.DejaVuSans.ttf"));
-        private readonly Lazy<byte[]> bold = new(() => ReadResource("Microsoft.ML.Pruning.Plots.Fonts.DejaVuSans-Bold.ttf"));
 
         public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
-            string.Equals(fontName, Family, StringComparison.Ordinal) ? Create(bold) : null;
+            string.Equals(fontName, Family, StringComparison.Ordinal) ? Create() : null;
 
         public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing spacing) =>
-            string.Equals(fontName, Family, StringComparison.Ordinal) ? Create((int)weight >= (int)FontWeight.SemiBold) : null;
+            string.Equals(fontName, Family, StringComparison.Ordinal) ? Create() : null;
 
-        private SKTypeface Create(bool isBold)
+        private SKTypeface Create()
         {
-            using var data = SKData.CreateCopy((isBold ? bold : regular).Value);
+            using var data = SKData.CreateCopy(regular.Value);
             return SKTypeface.FromData(data) ?? throw new InvalidOperationException("Skia could not read the embedded font.");
         }
     }

@@ -72,16 +72,13 @@ public static class PruningPlots
         plot.Axes.Left.MajorTickStyle.Length = 0;
         plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
         double overall = 100 * report.Sparsity;
-        var line = plot.Add.VerticalLine(overall, 1.5f, DenseColor, LinePattern.Dashed);
-        line.Text = "overall " + overall.ToString("F1", CultureInfo.InvariantCulture) + " %";
-        line.LabelOppositeAxis = true;
-        line.LabelFontName = PlotFonts.Family;
-        line.LabelFontSize = 12;
+        plot.Add.VerticalLine(overall, 1.5f, DenseColor, LinePattern.Dashed);
+        barPlot.ValueLabelStyle.BackgroundColor = Colors.White.WithAlpha(0.85); // readable where a label crosses the dashed line
         plot.Axes.SetLimitsX(0, 112); // room for the labels of fully pruned layers
         plot.Axes.Bottom.SetTicks([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"]);
         plot.Axes.SetLimitsY(-0.7, n - 0.3);
         plot.XLabel("sparsity (% of the layer's weights that are zero)");
-        const string title = "Sparsity per layer";
+        string title = "Sparsity per layer (dashed: overall " + overall.ToString("F1", CultureInfo.InvariantCulture) + " %)";
         plot.Title(title);
         int height = Math.Clamp(110 + 30 * n, 260, PruningPlot.MaxSize);
         return Finish(plot, title, Width, height);
@@ -230,7 +227,10 @@ public static class PruningPlots
         plot.Legend.FontName = PlotFonts.Family;
         plot.Legend.FontSize = 13;
         plot.Axes.Title.Label.FontSize = 17;
+        plot.Axes.Title.Label.Bold = false; // one weight only: the embedded font is the regular face
         plot.Axes.Left.Label.FontSize = 15;
+        plot.Axes.Left.Label.Bold = false;
+        plot.Axes.Bottom.Label.Bold = false;
         plot.Axes.Bottom.Label.FontSize = 15;
         return new PruningPlot(plot, title, width, height);
     }
@@ -275,7 +275,8 @@ public static class PruningPlots
         marker.LegendText = "dense " + Format(y);
         var label = plot.Add.Text("dense", x, y);
         label.LabelFontSize = 14;
-        label.LabelBold = true;
+        label.LabelBold = false;
+        label.LabelFontName = PlotFonts.Family; // plot.Font.Set does not reach Text plottables
         label.LabelFontColor = DenseColor;
         label.LabelAlignment = labelAlignment;
         label.OffsetX = labelAlignment is Alignment.LowerRight or Alignment.UpperRight ? -10 : 10;

@@ -162,13 +162,16 @@ public static class SweepMarkdownReport
         var plots = new List<(string Name, Func<PruningPlot> Make)>();
         bool any = result.Trials.Any(t => t.Status == TrialStatus.Succeeded && t.Measurement is not null);
         bool Measured(SweepQuantity q) => result.Trials.Any(t => t.Status == TrialStatus.Succeeded && t.Measurement?.Value(q) is not null);
+        bool Varies(SweepQuantity q) => result.Trials.Where(t => t.Status == TrialStatus.Succeeded).Select(t => t.Measurement?.Value(q))
+            .OfType<double>().Distinct().Count() > 1;
         if (any)
         {
             plots.Add(("metric-vs-sparsity", () => PruningPlots.MetricVsSparsity(result)));
             if (Measured(SweepQuantity.Latency)) plots.Add(("pareto-latency", () => PruningPlots.ParetoFront(result, SweepQuantity.Latency)));
             if (Measured(SweepQuantity.LatencyBatch1)) plots.Add(("pareto-latency-batch1", () => PruningPlots.ParetoFront(result, SweepQuantity.LatencyBatch1)));
             plots.Add(("pareto-bytes", () => PruningPlots.ParetoFront(result, SweepQuantity.Bytes)));
-            if (Measured(SweepQuantity.Macs)) plots.Add(("pareto-macs", () => PruningPlots.ParetoFront(result, SweepQuantity.Macs)));
+            // Unstructured pruning leaves MACs as they were: a front of one column of points says nothing.
+            if (Varies(SweepQuantity.Macs)) plots.Add(("pareto-macs", () => PruningPlots.ParetoFront(result, SweepQuantity.Macs)));
         }
         if (result.Chosen is { } chosen && chosen.Report.Layers.Count > 0)
             plots.Add(("chosen-layer-sparsity", () => PruningPlots.LayerSparsity(chosen.Report)));

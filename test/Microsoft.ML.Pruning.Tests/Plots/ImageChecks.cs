@@ -33,7 +33,10 @@ internal static class ImageChecks
         Assert.AreEqual("svg", document.Root!.Name.LocalName);
         Assert.AreEqual(width.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)document.Root.Attribute("width"));
         Assert.AreEqual(height.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)document.Root.Attribute("height"));
-        return string.Join("\n", document.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value));
+        var texts = document.Descendants().Where(e => e.Name.LocalName == "text").ToList();
+        foreach (var text in texts)
+            Assert.AreEqual(Microsoft.ML.Pruning.Plots.PlotFonts.SvgFamily, (string?)text.Attribute("font-family"), $"the font of '{text.Value.Trim()}' is the embedded one");
+        return string.Join("\n", texts.Select(e => e.Value));
     }
 
     /// <summary>How many pixels differ from the top-left (background) pixel: a blank image has none.</summary>

@@ -44,7 +44,7 @@ internal static class PlotFixtures
                 double metric = Math.Round(0.981 - 0.06 * Math.Pow(s, 6) + bonus - (constraintsMet ? 0 : 0.2), 4);
                 long nonZeros = (long)Math.Round(266_200 * (1 - s));
                 long bytes = (long)(DenseBytes * (1 - s) * 1.6) + 4000;
-                var m = new TrialMeasurement(metric, 266_200, nonZeros, bytes, 266_200, 0.21 - 0.1 * s + 0.001 * id, 2.9 - 1.5 * s + 0.01 * id, 32, 1.5);
+                var m = new TrialMeasurement(metric, 266_200, nonZeros, bytes, (long)(266_200 * (1 - 0.5 * s)), 0.21 - 0.1 * s + 0.001 * id, 2.9 - 1.5 * s + 0.01 * id, 32, 1.5);
                 bool feasible = bytes <= 0.15 * DenseBytes && metric >= 0.981 - 0.05;
                 trials.Add(new SweepTrial
                 {

@@ -21,7 +21,7 @@ public sealed class PruningPlotsTests
         ImageChecks.AssertPng(png, W, H);
         Assert.IsGreaterThan(1000, ImageChecks.InkedPixels(png), "bars and text are drawn");
         string text = ImageChecks.SvgText(plot.ToSvg(W, H), W, H);
-        foreach (string expected in new[] { "fc1.weight", "fc2.weight", "fc3.weight", "90.0 %", "0.0 %", "overall 88.5 %", "Sparsity per layer" })
+        foreach (string expected in new[] { "fc1.weight", "fc2.weight", "fc3.weight", "90.0 %", "0.0 %", "Sparsity per layer (dashed: overall 88.5 %)" })
             Assert.Contains(expected, text);
         Assert.Contains("sparsity (% of the layer's weights that are zero)", text);
     }
@@ -37,7 +37,7 @@ public sealed class PruningPlotsTests
         Assert.HasCount(3, report.Layers);
         foreach (var layer in report.Layers)
             Assert.Contains(layer.Name, text);
-        Assert.Contains((100 * report.Sparsity).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " %", text);
+        Assert.Contains("overall " + (100 * report.Sparsity).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " %", text);
     }
 
     [TestMethod]

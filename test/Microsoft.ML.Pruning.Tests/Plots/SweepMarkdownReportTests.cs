@@ -55,6 +55,18 @@ public sealed class SweepMarkdownReportTests
     }
 
     [TestMethod]
+    public void Write_MacsUnchangedByPruning_NoMacsFront()
+    {
+        var sweep = PlotFixtures.Sweep();
+        foreach (var trial in sweep.Trials.Where(t => t.Measurement is not null))
+            trial.Measurement = trial.Measurement! with { Macs = 266_200 };
+        string markdown = File.ReadAllText(SweepMarkdownReport.Write(sweep, directory));
+        Assert.DoesNotContain("pareto-macs", markdown);
+        Assert.Contains("](pareto-bytes.png)", markdown);
+        Assert.IsFalse(File.Exists(Path.Combine(directory, "pareto-macs.png")));
+    }
+
+    [TestMethod]
     public void Write_HandMadeSweep_OneRowPerTrialRankedWithTheChosenFirst()
     {
         var sweep = PlotFixtures.Sweep();
