@@ -122,7 +122,9 @@ public static class PruningPlots
         string title = $"Sensitivity of {metric} to each layer's sparsity";
         plot.Title(title);
         plot.ShowLegend(Edge.Right);
-        return Finish(plot, title, Width + (layers.Count > 1 ? 120 : 0), Height);
+        // The legend lists every layer (about 21 px each): a ResNet or a transformer needs a taller plot.
+        int height = Math.Clamp(140 + 21 * layers.Count, Height, PruningPlot.MaxSize);
+        return Finish(plot, title, Width + 120, height);
     }
 
     /// <summary>

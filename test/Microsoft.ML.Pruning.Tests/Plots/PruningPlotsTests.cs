@@ -60,6 +60,25 @@ public sealed class PruningPlotsTests
     }
 
     [TestMethod]
+    public void Sensitivity_ManyLayers_EveryLayerInTheLegendOfATallerPlot()
+    {
+        var sensitivity = new SensitivityResult { MetricName = "cosine to dense", DenseMetric = 1 };
+        for (int l = 0; l < 40; l++)
+        {
+            string layer = $"/encoder/layer.{l / 6}/attention/self/MatMul_{l}";
+            sensitivity.Layers.Add(layer);
+            foreach (double s in new[] { 0.5, 0.9 })
+                sensitivity.Points.Add(new SensitivityPoint(layer, s, 1 - 0.01 * l * s));
+        }
+        var plot = PruningPlots.Sensitivity(sensitivity);
+        Assert.IsGreaterThan(PruningPlots.Sensitivity(PlotFixtures.Sensitivity()).DefaultHeight + 300, plot.DefaultHeight);
+        ImageChecks.AssertPng(plot.ToPng(), plot.DefaultWidth, plot.DefaultHeight);
+        string text = ImageChecks.SvgText(plot.ToSvg(), plot.DefaultWidth, plot.DefaultHeight);
+        for (int l = 0; l < 40; l++)
+            Assert.Contains($"MatMul_{l}\n", text.Replace("\r", "", StringComparison.Ordinal) + "\n");
+    }
+
+    [TestMethod]
     public void MetricVsSparsity_HandMadeSweep_ColorsByMethodMarksDenseAndChosen()
     {
         var sweep = PlotFixtures.Sweep();
