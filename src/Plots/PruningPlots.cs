@@ -182,6 +182,7 @@ public static class PruningPlots
         double largest = trials.Max(t => t.Measurement!.Value(x)!.Value);
         if (result.Dense.Value(x) is double denseCost) largest = Math.Max(largest, denseCost);
         var (divisor, xLabel) = PlotQuantities.Axis(x, largest, result);
+        string unit = xLabel.EndsWith(')') && xLabel.LastIndexOf('(') is int open and >= 0 ? " " + xLabel[(open + 1)..^1] : "";
         double X(SweepTrial t) => t.Measurement!.Value(x)!.Value / divisor;
         var plot = NewPlot();
         AddTrialsByMethod(plot, trials, X, t => t.Measurement!.Metric);
@@ -201,10 +202,11 @@ public static class PruningPlots
         AddMetricThresholds(plot, result);
         foreach (var constraint in result.Options.Objective.Constraints.Where(c => c.Quantity == x))
         {
-            if (result.Dense.Value(x) is not double denseValue && constraint.Reference != SweepReference.Absolute) continue;
-            double threshold = constraint.Threshold(result.Dense.Value(x) ?? 0) / divisor;
+            double? denseValue = result.Dense.Value(x);
+            if (denseValue is null && constraint.Reference != SweepReference.Absolute) continue; // relative to what was not measured
+            double threshold = constraint.Threshold(denseValue ?? 0) / divisor;
             var line = plot.Add.VerticalLine(threshold, 1.5f, ThresholdColor, LinePattern.Dashed);
-            line.LegendText = $"{ConstraintText(constraint, result)} ({Format(threshold)})";
+            line.LegendText = $"{ConstraintText(constraint, result)} ({Format(threshold)}{unit})";
         }
         plot.XLabel(xLabel);
         plot.YLabel(result.Options.Metric.DisplayName);

@@ -112,7 +112,7 @@ public sealed class PruningPlotsTests
         string text = ImageChecks.SvgText(plot.ToSvg(W, H), W, H);
         foreach (string expected in new[] { axisLabel, "accuracy", "dense", "Pareto front (", $"chosen: trial {sweep.Best!.Id}" })
             Assert.Contains(expected, text);
-        if (x == SweepQuantity.Bytes) Assert.Contains("bytes ≤ 0.15 × dense", text);
+        if (x == SweepQuantity.Bytes) Assert.Contains("bytes ≤ 0.15 × dense (0.1574 MiB)", text);
         else Assert.DoesNotContain("bytes ≤", text, "a bound on bytes is drawn only on the bytes axis");
     }
 
