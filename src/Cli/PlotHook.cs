@@ -1,22 +1,37 @@
 using System.CommandLine;
+using System.IO;
+using Microsoft.ML.Pruning.Plots;
 using Microsoft.ML.Pruning.Sweeps;
 
 namespace Microsoft.ML.Pruning.Cli;
 
 /// <summary>
-/// Where the plots of Microsoft.ML.Pruning.Plots (src/Plots, issue 12) join the CLI. This assembly does not reference that
-/// project yet: <see cref="AddOptions"/> is where a <c>--plots &lt;folder&gt;</c> option goes (it is given every command that has
-/// a result to draw), and the two <c>Write</c> methods are called with each result once it is known, after the table or JSON is
-/// printed and before the exit code is decided.
+/// The <c>--plots &lt;folder&gt;</c> option of the commands that have a result to draw (sensitivity, sweep): the Markdown summary
+/// and its PNG/SVG plots from Microsoft.ML.Pruning.Plots are written there after the table or JSON is printed.
 /// </summary>
 internal static class PlotHook
 {
-    /// <summary>Adds the plot options to <paramref name="command"/> (none until the plots project is referenced).</summary>
-    public static void AddOptions(System.CommandLine.Command command) => _ = command;
+    private const string OptionName = "--plots";
 
-    /// <summary>Called with a finished sensitivity analysis (sensitivity curves per layer, suggested per-layer sparsities).</summary>
-    public static void Write(ParseResult parse, CliConsole console, SensitivityResult result) => _ = (parse, console, result);
+    /// <summary>Adds <c>--plots</c> to <paramref name="command"/>.</summary>
+    public static void AddOptions(System.CommandLine.Command command) =>
+        command.Options.Add(new Option<string?>(OptionName) { Description = "Folder for a Markdown summary with PNG and SVG plots (created; files replaced atomically)." });
 
-    /// <summary>Called with a finished sweep (Pareto fronts, accuracy vs sparsity, chosen model's per-layer sparsity, Markdown summary).</summary>
-    public static void Write(ParseResult parse, CliConsole console, SweepResult result) => _ = (parse, console, result);
+    /// <summary>Sensitivity curves per layer and the sensitivity table, as sensitivity.md.</summary>
+    public static void Write(ParseResult parse, CliConsole console, SensitivityResult result)
+    {
+        if (Folder(parse) is not { } folder) return;
+        string path = SensitivityMarkdownReport.Write(result, folder);
+        console.Error.WriteLine($"Plots and summary: {path}");
+    }
+
+    /// <summary>Pareto fronts, metric vs sparsity, the trial table and the summary, as summary.md.</summary>
+    public static void Write(ParseResult parse, CliConsole console, SweepResult result)
+    {
+        if (Folder(parse) is not { } folder) return;
+        string path = SweepMarkdownReport.Write(result, folder, result.Options.Sensitivity);
+        console.Error.WriteLine($"Plots and summary: {path}");
+    }
+
+    private static string? Folder(ParseResult parse) => parse.GetValue<string?>(OptionName) is { Length: > 0 } folder ? Path.GetFullPath(folder) : null;
 }

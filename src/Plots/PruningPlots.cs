@@ -187,9 +187,8 @@ public static class PruningPlots
         var plot = NewPlot();
         AddTrialsByMethod(plot, trials, X, t => t.Measurement!.Metric);
 
-        bool higherIsBetter = result.Options.Metric.HigherIsBetter;
-        var front = ParetoFrontier.Of(trials.Select(X).ToArray(), trials.Select(t => t.Measurement!.Metric).ToArray(), higherIsBetter);
-        var step = plot.Add.Scatter(front.Select(i => X(trials[i])).ToArray(), front.Select(i => trials[i].Measurement!.Metric).ToArray(), DenseColor.WithAlpha(0.55));
+        var front = result.ParetoFront(x);
+        var step = plot.Add.Scatter(front.Select(X).ToArray(), front.Select(t => t.Measurement!.Metric).ToArray(), DenseColor.WithAlpha(0.55));
         step.ConnectStyle = ConnectStyle.StepHorizontal;
         step.LineWidth = 1.5f;
         step.MarkerSize = 0;

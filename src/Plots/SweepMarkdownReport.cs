@@ -101,7 +101,7 @@ public static class SweepMarkdownReport
 
     private static void AppendTrials(StringBuilder sb, SweepResult result, CultureInfo c)
     {
-        var ranked = SweepRanking.Rank(result);
+        var ranked = result.Ranked;
         var parameterNames = result.Options.Parameters.Select(p => p.Name)
             .Concat(result.Trials.SelectMany(t => t.Parameters.Keys).Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
         bool methodSwept = parameterNames.Contains(SweepParameter.Method);

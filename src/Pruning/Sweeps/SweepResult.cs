@@ -63,6 +63,36 @@ public sealed class SweepResult
     /// <summary>One paragraph: trials run and failed, the chosen one and its numbers against dense, or that no trial met the constraints.</summary>
     public string Summary { get; }
 
+    /// <summary>
+    /// Every trial in the objective's order: feasible ones by the optimized quantity, then infeasible ones by how far they miss
+    /// the constraints, then failed ones by number. The first is <see cref="Best"/>.
+    /// </summary>
+    public IReadOnlyList<SweepTrial> Ranked
+    {
+        get
+        {
+            var ranking = new SweepRanking(Options.Objective, Options.Metric, Dense);
+            var ranked = new List<SweepTrial>(Trials);
+            ranked.Sort(ranking);
+            return ranked;
+        }
+    }
+
+    /// <summary>
+    /// Succeeded trials not dominated in (metric, <paramref name="cost"/>): no other trial is at least as good on both and better on
+    /// one. Ordered by the cost. <see cref="ParetoByLatency"/> and <see cref="ParetoByBytes"/> are two of these.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cost"/> is the metric itself.</exception>
+    public IReadOnlyList<SweepTrial> ParetoFront(SweepQuantity cost)
+    {
+        if (cost == SweepQuantity.Metric || !Enum.IsDefined(cost))
+            throw new ArgumentOutOfRangeException(nameof(cost), cost, $"A Pareto front's cost must be Bytes, NonZeroParameters, Macs, LatencyBatch1 or Latency; got {cost}.");
+        var measured = new List<SweepTrial>();
+        foreach (var trial in Trials)
+            if (trial.Measurement?.Value(cost) is double v && double.IsFinite(v)) measured.Add(trial);
+        return Sweeps.ParetoFront.Of(measured, m => m.Value(cost)!.Value, Options.Metric.HigherIsBetter);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Summary;
 }

@@ -29,6 +29,23 @@ public sealed class SweepAndSensitivityCommandTests
     }
 
     [TestMethod]
+    public void Sensitivity_WithPlots_WritesMarkdownAndImagesItLinks()
+    {
+        using var fixture = new CliFixture();
+        string validation = fixture.WriteCsv("validation.csv", TestData.Rows(60, 2), ',');
+        string plots = fixture.PathOf("plots");
+        var (exit, _, stderr) = CliFixture.Run("sensitivity", fixture.ModelPath, "--data", fixture.CsvPath, "--validation", validation,
+            "--metric", "accuracy", "--sparsities", "0.5,0.9", "--output-column", "Score", "--plots", plots, "--json");
+
+        Assert.AreEqual(ExitCodes.Success, exit, stderr);
+        string markdown = File.ReadAllText(Path.Combine(plots, "sensitivity.md"));
+        StringAssert.Contains(markdown, "fc1.weight");
+        StringAssert.Contains(markdown, "sensitivity.png");
+        Assert.IsTrue(File.Exists(Path.Combine(plots, "sensitivity.png")));
+        Assert.IsTrue(File.Exists(Path.Combine(plots, "sensitivity.svg")));
+    }
+
+    [TestMethod]
     public void Sweep_GridOfTwoSparsities_RunsBothTrialsAndExitsByConstraint()
     {
         using var fixture = new CliFixture();

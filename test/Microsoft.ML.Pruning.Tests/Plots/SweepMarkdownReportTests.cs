@@ -70,7 +70,7 @@ public sealed class SweepMarkdownReportTests
     public void Write_HandMadeSweep_OneRowPerTrialRankedWithTheChosenFirst()
     {
         var sweep = PlotFixtures.Sweep();
-        sweep.Trials[^1].Parameters[Sweeps.SweepParameter.Method] = "lasso|group";
+        sweep.Trials[^1].Parameters[Microsoft.ML.Pruning.Sweeps.SweepParameter.Method] = "lasso|group";
         string markdown = File.ReadAllText(SweepMarkdownReport.Write(sweep, directory));
         var rows = TrialRows(markdown);
         Assert.HasCount(sweep.Trials.Count, rows);
@@ -113,7 +113,7 @@ public sealed class SweepMarkdownReportTests
     [TestMethod]
     public void SensitivityReport_NoPoints_ThrowsAndWritesNothing()
     {
-        Assert.ThrowsExactly<ArgumentException>(() => SensitivityMarkdownReport.Write(new Sweeps.SensitivityResult(), directory));
+        Assert.ThrowsExactly<ArgumentException>(() => SensitivityMarkdownReport.Write(new Microsoft.ML.Pruning.Sweeps.SensitivityResult(), directory));
         Assert.IsFalse(Directory.Exists(directory));
     }
 

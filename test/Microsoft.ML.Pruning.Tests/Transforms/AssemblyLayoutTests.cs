@@ -13,6 +13,9 @@ public sealed class AssemblyLayoutTests
     private static readonly Assembly Core = typeof(PruningEstimator).Assembly;
     private static readonly Assembly Trainers = typeof(SparseMlpTrainer).Assembly;
     private static readonly Assembly Onnx = typeof(OnnxModel).Assembly;
+    private static readonly Assembly Plots = typeof(Microsoft.ML.Pruning.Plots.PruningPlots).Assembly;
+    private static readonly Assembly Cli = typeof(Microsoft.ML.Pruning.Cli.ProcessTrialRunner).Assembly;
+    private static readonly Assembly[] All = [Core, Trainers, Onnx, Plots, Cli];
 
     [TestMethod]
     public void MicrosoftMLPruning_ReferencesNoTorchSharp()
@@ -24,12 +27,19 @@ public sealed class AssemblyLayoutTests
     }
 
     [TestMethod]
+    public void MicrosoftMLPruningPlots_ReferencesNoTorchSharp()
+    {
+        var references = Plots.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        Assert.IsFalse(references.Any(r => r.StartsWith("TorchSharp", StringComparison.Ordinal) || r == "Microsoft.ML.Pruning.Trainers"), string.Join(", ", references));
+    }
+
+    [TestMethod]
     public void PublicTypes_LiveInTheNamespaceOfTheirAssembly()
     {
-        foreach (var assembly in new[] { Core, Trainers, Onnx })
+        foreach (var assembly in All)
         {
             string name = assembly.GetName().Name!;
-            var others = new[] { Core, Trainers, Onnx }.Select(a => a.GetName().Name!).Where(n => n != name && n.StartsWith(name + ".", StringComparison.Ordinal));
+            var others = All.Select(a => a.GetName().Name!).Where(n => n != name && n.StartsWith(name + ".", StringComparison.Ordinal));
             foreach (var type in assembly.GetExportedTypes())
             {
                 string ns = type.Namespace ?? "";
