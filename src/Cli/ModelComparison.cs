@@ -5,6 +5,8 @@ using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
+using Microsoft.ML.Pruning.Structured;
+
 namespace Microsoft.ML.Pruning.Cli;
 
 /// <summary>How far one output of two models is apart on the same inputs.</summary>
@@ -22,8 +24,6 @@ internal sealed record OutputDifference(string Output, double MaxAbsDifference, 
 /// </summary>
 internal static class ModelComparison
 {
-    private const int TokenIdLimit = 100;
-
     /// <summary>Compares every output of <paramref name="a"/> that <paramref name="b"/> has too, over <paramref name="rows"/> rows.</summary>
     /// <param name="a">The first model's bytes.</param>
     /// <param name="b">The second model's bytes.</param>
@@ -128,30 +128,13 @@ internal static class ModelComparison
         for (int axis = 1; axis < shape.Length; axis++)
             if (shape[axis] <= 0)
                 throw new InvalidDataException($"Input '{name}' has a symbolic dimension at axis {axis}; compare on --data rows instead of random inputs.");
-        long count = shape.Aggregate(1L, (x, y) => x * y);
-        bool mask = name.Contains("mask", StringComparison.OrdinalIgnoreCase);
-        bool tokenType = name.Contains("type", StringComparison.OrdinalIgnoreCase) || name.Contains("segment", StringComparison.OrdinalIgnoreCase);
-        long Integer() => mask ? 1 : tokenType ? 0 : random.Next(1, TokenIdLimit);
-        switch (metadata.ElementDataType)
+        try
         {
-            case TensorElementType.Float:
-                var floats = new float[count];
-                for (long i = 0; i < count; i++) floats[i] = (float)(random.NextDouble() * 2 - 1);
-                return OrtValue.CreateTensorValueFromMemory(floats, shape);
-            case TensorElementType.Double:
-                var doubles = new double[count];
-                for (long i = 0; i < count; i++) doubles[i] = random.NextDouble() * 2 - 1;
-                return OrtValue.CreateTensorValueFromMemory(doubles, shape);
-            case TensorElementType.Int64:
-                var longs = new long[count];
-                for (long i = 0; i < count; i++) longs[i] = Integer();
-                return OrtValue.CreateTensorValueFromMemory(longs, shape);
-            case TensorElementType.Int32:
-                var ints = new int[count];
-                for (long i = 0; i < count; i++) ints[i] = (int)Integer();
-                return OrtValue.CreateTensorValueFromMemory(ints, shape);
-            default:
-                throw new InvalidDataException($"Input '{name}' is {metadata.ElementDataType}; random inputs are FLOAT, DOUBLE, INT64 or INT32.");
+            return OrtLatency.RandomInput(name, metadata, shape, random);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new InvalidDataException(e.Message, e);
         }
     }
 }

@@ -139,7 +139,11 @@ public static class OrtLatency
         return shape;
     }
 
-    private static OrtValue RandomInput(string name, NodeMetadata metadata, long[] shape, Random random)
+    /// <summary>
+    /// A random input of <paramref name="shape"/>: floats in [−1, 1), masks all 1, token types 0, other integers ids below 100,
+    /// booleans true. Also the CLI's <c>verify</c> without data.
+    /// </summary>
+    internal static OrtValue RandomInput(string name, NodeMetadata metadata, long[] shape, Random random)
     {
         long count = 1;
         foreach (long d in shape) count = checked(count * d);
@@ -169,7 +173,7 @@ public static class OrtLatency
                 Array.Fill(bools, true);
                 return OrtValue.CreateTensorValueFromMemory(bools, shape);
             default:
-                throw new NotSupportedException($"Input '{name}' is {metadata.ElementDataType}; latency inputs are FLOAT, DOUBLE, INT64, INT32 or BOOL.");
+                throw new NotSupportedException($"Input '{name}' is {metadata.ElementDataType}; random inputs are FLOAT, DOUBLE, INT64, INT32 or BOOL.");
         }
     }
 
