@@ -35,7 +35,8 @@ internal sealed class TrialWorkerGrain : Grain, ITrialWorkerGrain
         TrialOutcome outcome;
         try
         {
-            outcome = await _worker.RunAsync(request, cancellationToken);
+            // Off the grain scheduler whatever the worker does: a worker that computes before its first await would hold it.
+            outcome = await Task.Run(() => _worker.RunAsync(request, cancellationToken), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
