@@ -124,6 +124,32 @@ public sealed class OrleansTrialRunnerTests
     }
 
     [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task RunAsync_TrialOutlivesResponseTimeout_FailedOutcomeNotRetriedAndStoppedOnItsSilo()
+    {
+        // A second client, as ml-prune connects: the cluster's gateways, a response timeout far below the trial.
+        var settings = new PruningClientSettings
+        {
+            ClusterId = s_cluster.Options.ClusterId,
+            ServiceId = s_cluster.Options.ServiceId,
+            ResponseTimeout = TimeSpan.FromSeconds(3),
+        };
+        foreach (var silo in s_cluster.Silos)
+            settings.Gateways.Add(silo.GatewayAddress.Endpoint.ToString());
+        await using var runner = await PruningCluster.ConnectAsync(settings, TestContext.CancellationToken);
+        Assert.AreEqual(2, runner.MaxConcurrentTrials);
+        var blocked = TestTrialWorker.Blocked.GetOrAdd(("timeout", 3), _ => new TestTrialWorker.BlockedTrial());
+
+        var outcome = await runner.RunAsync(Request("timeout", 3, TestTrialWorker.BlockFirstAttemptOffPrimary + "no-such-silo"), TestContext.CancellationToken);
+
+        Assert.IsFalse(outcome.Succeeded);
+        StringAssert.StartsWith(outcome.Error, "TimeoutException: ");
+        Assert.AreEqual(1, outcome.Attempt);
+        Assert.AreEqual(await blocked.Started.Task, await blocked.Canceled.Task.WaitAsync(TestContext.CancellationToken), "Orleans cancels a timed-out call on its silo");
+        Assert.HasCount(1, TestTrialWorker.Runs.Keys.Where(k => k.Sweep == "timeout"));
+    }
+
+    [TestMethod]
     public async Task CreateAsync_NoConcurrencyGiven_OneTrialPerActiveSilo()
     {
         var runner = await OrleansTrialRunner.CreateAsync(s_cluster.Client, cancellationToken: TestContext.CancellationToken);

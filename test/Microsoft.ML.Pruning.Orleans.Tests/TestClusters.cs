@@ -11,10 +11,13 @@ namespace Microsoft.ML.Pruning.Orleans.Tests;
 /// <summary>Two-silo in-process clusters for the tests.</summary>
 internal static class TestClusters
 {
-    /// <summary>A deployed 2-silo cluster whose silos run <see cref="TestTrialWorker"/> (or the real executor).</summary>
+    /// <summary>A deployed 2-silo cluster on TCP whose silos run <see cref="TestTrialWorker"/> (or the real executor).</summary>
     public static async Task<TestCluster> StartAsync(bool realExecutor = false)
     {
         var builder = new TestClusterBuilder(2);
+        // Real sockets (TestingHost defaults to an in-memory transport): a silo dies as a process would, and a client built
+        // like ml-prune's (PruningCluster.ConnectAsync) can reach the gateways.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         if (realExecutor)
             builder.AddSiloBuilderConfigurator<ExecutorSilo>();
         else
