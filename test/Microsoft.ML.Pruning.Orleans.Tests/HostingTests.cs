@@ -65,44 +65,60 @@ public sealed class HostingTests
 
     [TestMethod]
     [Timeout(120_000, CooperativeCancellation = true)]
-    public async Task PruningSilo_LocalhostSilo_ClientConnectsAndItsExecutorRunsTheTrial()
+    public async Task PruningSilo_PrimaryAndSecondary_ClientOnSecondaryGatewaySeesBothAndItsExecutorRunsTheTrial()
     {
-        var settings = new PruningSiloSettings
+        PruningSiloSettings Settings(string? primary) => new()
         {
+            PrimarySilo = primary,
             AdvertisedAddress = "127.0.0.1",
             SiloPort = FreePort(),
             GatewayPort = FreePort(),
             ClusterId = "hosting-test",
             ServiceId = "hosting-test",
         };
-        using var silo = PruningSilo.Build(settings);
-        await silo.StartAsync(TestContext.CancellationToken);
+        var primarySettings = Settings(primary: null);
+        var secondarySettings = Settings(primary: $"127.0.0.1:{primarySettings.SiloPort}");
+        using var primary = PruningSilo.Build(primarySettings);
+        using var secondary = PruningSilo.Build(secondarySettings);
+        await primary.StartAsync(TestContext.CancellationToken);
         try
         {
-            string siloName = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString();
-            var client = new PruningClientSettings { ClusterId = "hosting-test", ServiceId = "hosting-test" };
-            client.Gateways.Add($"127.0.0.1:{settings.GatewayPort}");
-            await using var runner = await PruningCluster.ConnectAsync(client, TestContext.CancellationToken);
-            Assert.AreEqual(1, runner.MaxConcurrentTrials);
-
-            // The silo's worker is the sweep's executor: a model it cannot read is that trial's failure, reported by the silo.
-            var request = new TrialRequest
+            await secondary.StartAsync(TestContext.CancellationToken);
+            try
             {
-                SweepId = "hosting",
-                TrialId = 0,
-                DenseModelPath = "/no/such/dense.onnx",
-                Metric = SweepMetric.Accuracy("Label", "Score"),
-            };
-            var outcome = await runner.RunAsync(request, TestContext.CancellationToken);
+                string[] silos =
+                [
+                    primary.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString(),
+                    secondary.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString(),
+                ];
+                var client = new PruningClientSettings { ClusterId = "hosting-test", ServiceId = "hosting-test" };
+                client.Gateways.Add($"127.0.0.1:{secondarySettings.GatewayPort}");
+                await using var runner = await PruningCluster.ConnectAsync(client, TestContext.CancellationToken);
+                Assert.AreEqual(2, runner.MaxConcurrentTrials, "one trial per active silo");
 
-            Assert.IsFalse(outcome.Succeeded);
-            Assert.IsFalse(string.IsNullOrEmpty(outcome.Error));
-            Assert.AreEqual(siloName, outcome.Worker);
-            Assert.AreEqual(1, outcome.Attempt);
+                // The silos' worker is the sweep's executor: a model it cannot read is that trial's failure, reported by a silo.
+                var request = new TrialRequest
+                {
+                    SweepId = "hosting",
+                    TrialId = 0,
+                    DenseModelPath = "/no/such/dense.onnx",
+                    Metric = SweepMetric.Accuracy("Label", "Score"),
+                };
+                var outcome = await runner.RunAsync(request, TestContext.CancellationToken);
+
+                Assert.IsFalse(outcome.Succeeded);
+                Assert.IsFalse(string.IsNullOrEmpty(outcome.Error));
+                Assert.Contains(outcome.Worker!, silos);
+                Assert.AreEqual(1, outcome.Attempt);
+            }
+            finally
+            {
+                await secondary.StopAsync(TestContext.CancellationToken);
+            }
         }
         finally
         {
-            await silo.StopAsync(TestContext.CancellationToken);
+            await primary.StopAsync(TestContext.CancellationToken);
         }
     }
 
