@@ -55,6 +55,7 @@ public static class MlPruneCli
             SensitivityCommand.Create(console),
             SweepCommand.Create(console),
             TrialCommand.Create(console),
+            SiloCommand.Create(console),
         };
         return root;
     }

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using System.Linq;
+using Microsoft.ML.Pruning.Orleans;
 using Microsoft.ML.Pruning.Sweeps;
 using Spectre.Console;
 
@@ -27,9 +29,15 @@ internal static class SweepCommand
         data.Required = true;
         var validation = CommonOptions.Data("--validation", "Rows the metric is measured on (.csv/.tsv or image folder).");
         validation.Required = true;
-        var runner = new Option<string>("--runner") { Description = "local: trials in this process, one at a time; process: each trial in a child process of this tool.", DefaultValueFactory = _ => "local" };
-        runner.AcceptOnlyFromAmong("local", "process");
-        var parallel = new Option<int>("--parallel") { Description = "Trials in flight at once (process runner); each child gets cores/N threads.", DefaultValueFactory = _ => 1 };
+        var runner = new Option<string>("--runner")
+        {
+            Description = "local: trials in this process, one at a time; process: each trial in a child process of this tool; orleans: on the silos of an Orleans cluster (ml-prune silo, --gateway).",
+            DefaultValueFactory = _ => "local",
+        };
+        runner.AcceptOnlyFromAmong("local", "process", "orleans");
+        var gateways = new Option<string[]>("--gateway") { Description = "An Orleans silo's gateway host:port (repeat for several; default 127.0.0.1:30000), with --runner orleans.", AllowMultipleArgumentsPerToken = false };
+        var clusterId = new Option<string>("--cluster-id") { Description = "The Orleans cluster's id, as its silos were started with (--runner orleans).", DefaultValueFactory = _ => PruningCluster.DefaultClusterId };
+        var parallel = new Option<int>("--parallel") { Description = "Trials in flight at once (process runner: each child gets cores/N threads; orleans: default the number of active silos).", DefaultValueFactory = _ => 1 };
         var directory = new Option<string?>("--directory") { Description = "The sweep folder (trial log, data, trial models); default the config's Directory, else <config>-sweep beside it." };
         var label = CommonOptions.Label();
         var input = CommonOptions.InputColumn();
@@ -38,7 +46,7 @@ internal static class SweepCommand
         var json = CommonOptions.Json();
         var command = new System.CommandLine.Command("sweep", "Runs (or resumes) a sweep over pruning settings and prints every trial and the chosen one; exit code 1 when no trial met the constraints.")
         {
-            config, data, validation, runner, parallel, directory, label, input, outputs, seed, json,
+            config, data, validation, runner, gateways, clusterId, parallel, directory, label, input, outputs, seed, json,
         };
         PlotHook.AddOptions(command);
         CommandAction.Set(command, console, (parse, cancellationToken) =>
@@ -66,20 +74,32 @@ internal static class SweepCommand
             string labelColumn = parse.GetValue(label)!;
             var columns = SweepInputs.Complete(baseOptions, options.Metric, parse.GetValue(input), parse.GetValue(outputs), labelColumn);
             int inFlight = parse.GetValue(parallel);
-            ISweepTrialRunner trialRunner = parse.GetValue(runner) switch
-            {
-                "process" => new ProcessTrialRunner(inFlight, Path.Combine(options.Directory, "requests")),
-                _ when inFlight != 1 => throw new ArgumentException($"--parallel {inFlight} needs --runner process; the local runner runs one trial at a time.", "--parallel"),
-                _ => new LocalTrialRunner(new MLContext(parse.GetValue(seed))),
-            };
+            string runnerName = parse.GetValue(runner)!;
+            if (runnerName != "orleans" && parse.GetValue(gateways) is { Length: > 0 })
+                throw new ArgumentException("--gateway needs --runner orleans.", "--gateway");
             var ml = new MLContext(parse.GetValue(seed));
             var (train, valid) = SweepInputs.Load(ml, parse.GetValue(data)!, parse.GetValue(validation)!, baseOptions, columns, options.Metric, labelColumn);
             bool asJson = parse.GetValue(json);
-            var result = ProgressBar.Run(console.ProgressConsole(asJson), $"Sweep ({options.Strategy}, {options.MaxTrials} trials)", options.MaxTrials, update =>
+            ISweepTrialRunner trialRunner = runnerName switch
             {
-                var progress = new DirectProgress<SweepProgress>(p => update(p.Completed, p.Budget, Describe(p, options.Metric)));
-                return ml.Pruning().Sweep(options).Run(train.Data, valid.Data, trialRunner, progress, cancellationToken);
-            });
+                "process" => new ProcessTrialRunner(inFlight, Path.Combine(options.Directory, "requests")),
+                "orleans" => ConnectToCluster(parse.GetValue(gateways) ?? [], parse.GetValue(clusterId)!, inFlight, parse.GetResult(parallel) is { Implicit: false }, cancellationToken),
+                _ when inFlight != 1 => throw new ArgumentException($"--parallel {inFlight} needs --runner process or orleans; the local runner runs one trial at a time.", "--parallel"),
+                _ => new LocalTrialRunner(new MLContext(parse.GetValue(seed))),
+            };
+            SweepResult result;
+            try
+            {
+                result = ProgressBar.Run(console.ProgressConsole(asJson), $"Sweep ({options.Strategy}, {options.MaxTrials} trials)", options.MaxTrials, update =>
+                {
+                    var progress = new DirectProgress<SweepProgress>(p => update(p.Completed, p.Budget, Describe(p, options.Metric)));
+                    return ml.Pruning().Sweep(options).Run(train.Data, valid.Data, trialRunner, progress, cancellationToken);
+                });
+            }
+            finally
+            {
+                if (trialRunner is IAsyncDisposable disposable) disposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
             if (asJson)
             {
                 CliJson.Print(console, new SweepSummary(result.Summary, result.ConstraintsMet, result.Best?.Id, result.Dense, result.Trials,
@@ -95,6 +115,21 @@ internal static class SweepCommand
             return result.ConstraintsMet && result.Best is not null ? ExitCodes.Success : ExitCodes.NotMet;
         });
         return command;
+    }
+
+    /// <summary>A client of the cluster behind <paramref name="gateways"/>; trials in flight = active silos unless --parallel is given.</summary>
+    private static OrleansTrialRunner ConnectToCluster(string[] gateways, string clusterId, int inFlight, bool inFlightGiven, CancellationToken cancellationToken)
+    {
+        var settings = new PruningClientSettings { ClusterId = clusterId, ServiceId = clusterId, MaxConcurrentTrials = inFlightGiven ? inFlight : null };
+        foreach (string gateway in gateways) settings.Gateways.Add(gateway);
+        try
+        {
+            return PruningCluster.ConnectAsync(settings, cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--gateway: {e.Message}", "--gateway", e);
+        }
     }
 
     private static string Describe(SweepProgress progress, SweepMetric metric) => progress.Best?.Measurement is { } best

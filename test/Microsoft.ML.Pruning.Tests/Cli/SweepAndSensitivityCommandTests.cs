@@ -74,4 +74,59 @@ public sealed class SweepAndSensitivityCommandTests
         (exit, _, stderr) = CliFixture.Run("sweep", "--config", config, "--data", fixture.CsvPath, "--validation", validation, "--directory", fixture.PathOf("impossible"));
         Assert.AreEqual(ExitCodes.NotMet, exit, stderr);
     }
+
+    [TestMethod]
+    public void Sweep_OrleansRunner_TrialsRunOnTheSiloAndComeBack()
+    {
+        using var fixture = new CliFixture();
+        string validation = fixture.WriteCsv("validation.csv", TestData.Rows(60, 2), ',');
+        string config = fixture.PathOf("sweep.json");
+        File.WriteAllText(config, SweepOptionsJson.Write(new SweepOptions
+        {
+            BaseOptions = new MagnitudePruningOptions { ModelPath = "model.onnx", OutputColumnNames = ["Score"] },
+            Parameters = { SweepParameter.Choice(SweepParameter.Sparsity, 0.5, 0.8) },
+            Metric = new SweepMetric { Kind = SweepMetricKind.Accuracy },
+            Strategy = SweepStrategy.Grid, MaxTrials = 2, LatencyBatchSize = 4, LatencyRepeats = 2, LatencyWarmup = 0,
+        }));
+        // One silo of this process on ports no other test uses; the sweep reaches it through its gateway as a remote client would.
+        using var silo = Microsoft.ML.Pruning.Orleans.PruningSilo.Build(new Microsoft.ML.Pruning.Orleans.PruningSiloSettings
+        {
+            AdvertisedAddress = "127.0.0.1", SiloPort = 21873, GatewayPort = 31873, ClusterId = "cli-test", ServiceId = "cli-test",
+        });
+        silo.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            var (exit, stdout, stderr) = CliFixture.Run("sweep", "--config", config, "--data", fixture.CsvPath, "--validation", validation,
+                "--runner", "orleans", "--gateway", "127.0.0.1:31873", "--cluster-id", "cli-test", "--json");
+            Assert.AreEqual(ExitCodes.Success, exit, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            var trials = json.RootElement.GetProperty("Trials").EnumerateArray().ToArray();
+            Assert.HasCount(2, trials);
+            foreach (var trial in trials)
+            {
+                Assert.AreEqual("Succeeded", trial.GetProperty("Status").GetString());
+                StringAssert.Contains(trial.GetProperty("Worker").GetString(), "127.0.0.1:21873", "the silo ran the trial");
+            }
+        }
+        finally
+        {
+            silo.StopAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    [TestMethod]
+    public void Sweep_GatewayWithoutOrleansRunner_ExitsBadArgumentsNamingIt()
+    {
+        using var fixture = new CliFixture();
+        string config = fixture.PathOf("sweep.json");
+        File.WriteAllText(config, SweepOptionsJson.Write(new SweepOptions
+        {
+            BaseOptions = new MagnitudePruningOptions { ModelPath = "model.onnx", OutputColumnNames = ["Score"] },
+            Parameters = { SweepParameter.Choice(SweepParameter.Sparsity, 0.5) },
+            Metric = new SweepMetric { Kind = SweepMetricKind.Accuracy },
+        }));
+        var (exit, _, stderr) = CliFixture.Run("sweep", "--config", config, "--data", fixture.CsvPath, "--validation", fixture.CsvPath, "--gateway", "127.0.0.1:30000");
+        Assert.AreEqual(ExitCodes.BadArguments, exit, stderr);
+        StringAssert.Contains(stderr, "--gateway");
+    }
 }
