@@ -21,15 +21,15 @@ internal static class SweepOrleans
     private const int SiloPort = 11111, GatewayPort = 30000;
 
     /// <summary>
-    /// Starts <paramref name="silos"/> silos in this process and returns a trial runner on them (one trial in flight per silo) and the
+    /// Starts <paramref name="silos"/> silos in this process and returns a trial runner on them (<paramref name="inFlight"/> trials in flight) and the
     /// cluster to dispose after the sweep (the runner's client first, then the silos, the primary last).
     /// </summary>
     /// <exception cref="NotSupportedException">This build has no Orleans runner.</exception>
-    public static async Task<(ISweepTrialRunner Runner, IAsyncDisposable Cluster)> StartAsync(int silos)
+    public static async Task<(ISweepTrialRunner Runner, IAsyncDisposable Cluster)> StartAsync(int silos, int inFlight)
     {
 #if PRUNING_ORLEANS
         var hosts = new List<IHost>();
-        var client = new PruningClientSettings { MaxConcurrentTrials = silos };
+        var client = new PruningClientSettings { MaxConcurrentTrials = inFlight };
         try
         {
             for (int i = 0; i < silos; i++)
@@ -54,7 +54,7 @@ internal static class SweepOrleans
             throw;
         }
 #else
-        _ = silos;
+        _ = (silos, inFlight);
         await Task.CompletedTask;
         throw new NotSupportedException("--runner orleans needs Microsoft.ML.Pruning.Orleans (src/Orleans), which this build of the benchmarks does not reference.");
 #endif

@@ -219,7 +219,7 @@ public static class PruningPlots
     {
         PlotFonts.Register();
         var plot = new Plot();
-        plot.Axes.Margins(0.06, 0.1);
+        plot.Axes.Margins(left: 0.06, right: 0.06, bottom: 0.08, top: 0.2); // room above the highest point for the "dense" label
         return plot;
     }
 
