@@ -100,48 +100,58 @@ public sealed partial class PruningSweep
         var waiting = new Queue<int>(Enumerable.Range(1, options.MaxTrials).Where(id => !finishedIds.Contains(id)));
         var inFlight = new Dictionary<Task<TrialOutcome>, PendingTrial>();
         bool exhausted = false;
-        while (true)
+        // A runner that throws (it cannot go on: an Orleans trial whose silos kept dying) stops the sweep, as does a log that cannot be
+        // written; the trials still in flight are then canceled, not abandoned, and a resumed sweep runs them again.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
         {
-            while (!exhausted && inFlight.Count < concurrency && waiting.Count > 0 && !cancellationToken.IsCancellationRequested
-                   && !(options.MaxDuration is { } limit && clock.Elapsed >= limit))
+            while (true)
             {
-                int id = waiting.Dequeue();
-                var values = strategy.Propose(id, log.Trials);
-                if (values is null)
+                while (!exhausted && inFlight.Count < concurrency && waiting.Count > 0 && !cancellationToken.IsCancellationRequested
+                       && !(options.MaxDuration is { } limit && clock.Elapsed >= limit))
                 {
-                    exhausted = true;
-                    break;
+                    int id = waiting.Dequeue();
+                    var values = strategy.Propose(id, log.Trials);
+                    if (values is null)
+                    {
+                        exhausted = true;
+                        break;
+                    }
+                    var pending = new PendingTrial(id, values);
+                    PruningOptions trialOptions;
+                    try
+                    {
+                        trialOptions = space.Apply(values, SweepSeeds.ForTrial(options.Seed, id));
+                    }
+                    catch (ArgumentException e)
+                    {
+                        // A combination of individually valid values can still be invalid (e.g. the Gradual schedule without fine-tuning).
+                        Record(log, logPath, ranking, pending, null, TrialOutcome.Failure(new TrialRequest { TrialId = id }, e, "sweep"), progress);
+                        continue;
+                    }
+                    var request = Request(sweepId, id, trialOptions, space.ModelPath, paths);
+                    request.OutputModelPath = options.KeepTrialModels ? Path.Combine(directory, $"trial-{id}.onnx") : null;
+                    inFlight.Add(runner.RunAsync(request, stop.Token), pending with { Options = trialOptions });
                 }
-                var pending = new PendingTrial(id, values);
-                PruningOptions trialOptions;
+                if (inFlight.Count == 0) break;
+                var done = await Task.WhenAny(inFlight.Keys).ConfigureAwait(false);
+                var finished = inFlight[done];
+                inFlight.Remove(done);
+                TrialOutcome outcome;
                 try
                 {
-                    trialOptions = space.Apply(values, SweepSeeds.ForTrial(options.Seed, id));
+                    outcome = await done.ConfigureAwait(false);
                 }
-                catch (ArgumentException e)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    // A combination of individually valid values can still be invalid (e.g. the Gradual schedule without fine-tuning).
-                    Record(log, logPath, ranking, pending, null, TrialOutcome.Failure(new TrialRequest { TrialId = id }, e, "sweep"), progress);
-                    continue;
+                    continue; // not finished: a resumed sweep runs it again
                 }
-                var request = Request(sweepId, id, trialOptions, space.ModelPath, paths);
-                request.OutputModelPath = options.KeepTrialModels ? Path.Combine(directory, $"trial-{id}.onnx") : null;
-                inFlight.Add(runner.RunAsync(request, cancellationToken), pending with { Options = trialOptions });
+                Record(log, logPath, ranking, finished, finished.Options, outcome, progress);
             }
-            if (inFlight.Count == 0) break;
-            var done = await Task.WhenAny(inFlight.Keys).ConfigureAwait(false);
-            var finished = inFlight[done];
-            inFlight.Remove(done);
-            TrialOutcome outcome;
-            try
-            {
-                outcome = await done.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                continue; // not finished: a resumed sweep runs it again
-            }
-            Record(log, logPath, ranking, finished, finished.Options, outcome, progress);
+        }
+        finally
+        {
+            if (inFlight.Count > 0) stop.Cancel();
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -253,7 +263,7 @@ public sealed partial class PruningSweep
     {
         // A copy through the log's own JSON, so that the stored options are not touched and nothing unserialized is relied on.
         var options = JsonSerializer.Deserialize<PruningOptions>(JsonSerializer.Serialize(best.Options, SweepJson.Options), SweepJson.Options)!;
-        if (options.FineTune is { } fineTune) fineTune.ValidationData = Options.BaseOptions!.FineTune?.ValidationData;
+        UnserializedOptions.Restore(options, Options.BaseOptions!); // as the trial got them (SweepSearchSpace.Build)
         try
         {
             return new PruningEstimator(_context, options).Fit(trainData);

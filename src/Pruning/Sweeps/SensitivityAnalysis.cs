@@ -82,6 +82,8 @@ public sealed partial class SensitivityAnalysis
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var options = Copy(baseOptions);
+                options.ModelPath = null;
+                options.Model = source; // read once above; every point prunes a copy of it
                 options.Scope = PruningScope.Layer;
                 options.Sparsity = 0;
                 options.LayerSparsity = new Dictionary<string, double>(StringComparer.Ordinal) { [layer.Key] = sparsity };
@@ -101,8 +103,7 @@ public sealed partial class SensitivityAnalysis
         var copy = JsonSerializer.Deserialize<PruningOptions>(json, SweepJson.Options)
             ?? throw new InvalidOperationException("The options serialized to JSON null.");
         copy.Model = options.Model;
-        if (options.FineTune is { } fineTune && copy.FineTune is { } copiedFineTune) copiedFineTune.ValidationData = fineTune.ValidationData;
-        if (options is ISparsityTrainingOptions sparse && copy is ISparsityTrainingOptions copiedSparse) copiedSparse.Training.ValidationData = sparse.Training.ValidationData;
+        UnserializedOptions.Restore(copy, options);
         return copy;
     }
 

@@ -180,8 +180,8 @@ internal sealed class SweepSearchSpace
             throw Named(who, values.TryGetValue(who, out var v) ? v : "", e);
         }
         options.Model = null;
-        // Held-out rows of the base fine-tuning are not serialized; an in-process trial keeps them.
-        if (options.FineTune is { } fineTune) fineTune.ValidationData = _options.BaseOptions!.FineTune?.ValidationData;
+        // Held-out rows of the base options are not serialized; an in-process trial keeps them.
+        UnserializedOptions.Restore(options, _options.BaseOptions!);
         if (values.TryGetValue(SweepParameter.LayerAllocation, out string? allocation)) ApplyLayerAllocation(options, allocation);
         return options;
     }

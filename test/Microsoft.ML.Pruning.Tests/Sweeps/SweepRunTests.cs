@@ -211,6 +211,47 @@ public sealed class SweepRunTests
         CollectionAssert.AreEqual(Enumerable.Range(1, 7).ToArray(), result.Trials.Select(t => t.Id).ToArray(), "the log is kept in trial order");
     }
 
+    /// <summary>Trial 1 waits until its token is canceled; trial 2 throws as a runner that cannot go on.</summary>
+    private sealed class GivingUpRunner : ISweepTrialRunner
+    {
+        public System.Threading.Tasks.TaskCompletionSource TrialOneCanceled { get; } = new(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int MaxConcurrentTrials => 2;
+
+        public async System.Threading.Tasks.Task<TrialOutcome> RunAsync(TrialRequest request, System.Threading.CancellationToken cancellationToken)
+        {
+            if (request.TrialId == 0) return TrialOutcome.Success(request, FakeTrialRunner.Measure(null), "fake");
+            if (request.TrialId == 2) throw new InvalidOperationException("the cluster is gone");
+            try
+            {
+                await System.Threading.Tasks.Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                TrialOneCanceled.SetResult();
+                throw;
+            }
+            return TrialOutcome.Success(request, FakeTrialRunner.Measure(request.Options), "fake");
+        }
+    }
+
+    [TestMethod]
+    public void Sweep_RunnerThrows_SweepStopsAndCancelsTheTrialsInFlight()
+    {
+        using var fixture = new SweepFixture();
+        var options = fixture.Options("giving-up", SweepParameter.Range(SweepParameter.Sparsity, 0.1, 0.9));
+        options.Strategy = SweepStrategy.Random;
+        options.MaxTrials = 4;
+        var runner = new GivingUpRunner();
+
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => fixture.Run(options, runner));
+
+        StringAssert.Contains(error.Message, "the cluster is gone");
+        Assert.IsTrue(runner.TrialOneCanceled.Task.Wait(TimeSpan.FromMinutes(1)), "trial 1, still in flight, was canceled rather than abandoned");
+        var log = File.ReadAllText(Path.Combine(options.Directory, "trials.json"));
+        StringAssert.Contains(log, "\"Trials\": []", "no trial finished, so a resumed sweep runs 1 and 2 again");
+    }
+
     [TestMethod]
     public void Sweep_Progress_ReportedAfterDenseAndEachTrial()
     {
