@@ -10,9 +10,18 @@ namespace Microsoft.ML.Pruning.Sweeps;
 /// </summary>
 internal static class ParetoFront
 {
-    /// <summary>The front by latency: at the sweep's batch, or at batch 1 when the batch was not measured.</summary>
-    public static IReadOnlyList<SweepTrial> ByLatency(IEnumerable<SweepTrial> trials, bool metricHigherIsBetter) =>
-        Of(trials, m => m.LatencyMilliseconds ?? m.LatencyBatch1Milliseconds, metricHigherIsBetter);
+    /// <summary>
+    /// The front by latency at the sweep's batch when every succeeded trial has it, else at batch 1 (a file that fixes its batch at 1
+    /// has no latency at the sweep's batch): one batch size for the whole front, never a mix.
+    /// </summary>
+    public static IReadOnlyList<SweepTrial> ByLatency(IEnumerable<SweepTrial> trials, bool metricHigherIsBetter)
+    {
+        var succeeded = trials.Where(t => t.Status == TrialStatus.Succeeded && t.Measurement is not null).ToArray();
+        bool atBatch = succeeded.All(t => t.Measurement!.LatencyMilliseconds is not null);
+        return atBatch
+            ? Of(succeeded, m => m.LatencyMilliseconds!.Value, metricHigherIsBetter)
+            : Of(succeeded, m => m.LatencyBatch1Milliseconds, metricHigherIsBetter);
+    }
 
     /// <summary>The front by bytes of the compact file.</summary>
     public static IReadOnlyList<SweepTrial> ByBytes(IEnumerable<SweepTrial> trials, bool metricHigherIsBetter) =>

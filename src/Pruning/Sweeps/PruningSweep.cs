@@ -55,7 +55,7 @@ public sealed partial class PruningSweep
     /// <param name="trainData">Calibration and fine-tuning rows.</param>
     /// <param name="validationData">Rows the metric is measured on.</param>
     /// <param name="runner">Where trials run; null runs them one by one in this process.</param>
-    /// <param name="progress">Told after each finished trial, on the sweep's thread.</param>
+    /// <param name="progress">Told after each finished trial, one report at a time, on a thread-pool thread (a <c>Progress&lt;T&gt;</c> made on a UI thread posts back to it).</param>
     /// <param name="cancellationToken">Stops proposing trials; the log keeps every finished one.</param>
     /// <exception cref="ArgumentException">An option or a value of the search space is invalid (nothing was written).</exception>
     /// <exception cref="InvalidDataException">The folder holds a corrupt log or the log of another sweep (it is left as is).</exception>

@@ -45,7 +45,10 @@ public sealed class SweepResult
     /// <summary>When no trial met the constraints: the trials that came closest, closest first (at most five); empty otherwise.</summary>
     public IReadOnlyList<SweepTrial> Closest { get; }
 
-    /// <summary>Succeeded trials not dominated in (metric, latency at the sweep's batch, or batch 1 where the batch was not measured), by latency.</summary>
+    /// <summary>
+    /// Succeeded trials not dominated in (metric, latency), by latency: at the sweep's batch when every trial has it, else at batch 1 —
+    /// <see cref="ParetoFront"/>(<see cref="SweepQuantity.Latency"/>) or (<see cref="SweepQuantity.LatencyBatch1"/>).
+    /// </summary>
     public IReadOnlyList<SweepTrial> ParetoByLatency { get; }
 
     /// <summary>Succeeded trials not dominated in (metric, bytes), by bytes.</summary>

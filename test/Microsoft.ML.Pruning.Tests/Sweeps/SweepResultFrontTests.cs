@@ -67,6 +67,18 @@ public sealed class SweepResultFrontTests
     }
 
     [TestMethod]
+    public void ParetoByLatency_OneTrialWithoutBatchLatency_WholeFrontAtBatchOne()
+    {
+        SweepTrial Trial(int id, double metric, double batch1, double? atBatch) => new()
+        {
+            Id = id, Status = TrialStatus.Succeeded, Measurement = new TrialMeasurement(metric, 100, 50, 10, null, batch1, atBatch, 32, 1),
+        };
+        // At their own batch sizes trial 1 (1 ms at 32) would dominate trial 2 (2 ms at batch 1); compared at batch 1 both are on the front.
+        var front = ParetoFront.ByLatency([Trial(1, 0.9, 5, 1), Trial(2, 0.8, 2, null)], metricHigherIsBetter: true);
+        CollectionAssert.AreEqual(new[] { 2, 1 }, Ids(front));
+    }
+
+    [TestMethod]
     public void Ranked_FeasibleByObjective_ThenFailedLast()
     {
         var result = Result([5, 1, 3], [0.7, 0.9, 0.8], higherIsBetter: true);
