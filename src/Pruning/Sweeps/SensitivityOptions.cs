@@ -49,7 +49,7 @@ public sealed class SensitivityOptions
                     string.Create(CultureInfo.InvariantCulture, $"{nameof(SensitivityOptions)}.{nameof(Sparsities)} must be increasing and distinct; [{i - 1}] is {Sparsities[i - 1]}, [{i}] is {s}."));
         }
         if (Metric is null) throw new ArgumentNullException(nameof(Metric), $"{nameof(SensitivityOptions)}.{nameof(Metric)} must be set.");
-        Metric.Validate();
+        Metric.Validate(BaseOptions);
         if (Layers is null) throw new ArgumentNullException(nameof(Layers), $"{nameof(SensitivityOptions)}.{nameof(Layers)} is null; leave it empty for every layer.");
         for (int i = 0; i < Layers.Count; i++)
             if (string.IsNullOrEmpty(Layers[i]))

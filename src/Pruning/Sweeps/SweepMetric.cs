@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.Pruning.Sweeps;
@@ -74,6 +75,16 @@ public sealed class SweepMetric
     /// <summary>Any function of the scored validation rows, e.g. one of ML.NET's evaluators; in-process runners only.</summary>
     public static SweepMetric Custom(string name, Func<IDataView, double> metric, bool higherIsBetter = true) =>
         new() { Kind = SweepMetricKind.Custom, Name = name, CustomMetric = metric, CustomHigherIsBetter = higherIsBetter };
+
+    /// <summary>Checks the metric, and that it scores one of <paramref name="options"/>' output columns (not for Custom).</summary>
+    internal void Validate(PruningOptions options)
+    {
+        Validate();
+        if (Kind != SweepMetricKind.Custom && !(options.OutputColumnNames ?? []).Contains(ScoreColumnName, StringComparer.Ordinal))
+            throw new ArgumentException(
+                $"{nameof(SweepMetric)}.{nameof(ScoreColumnName)} '{ScoreColumnName}' is not one of the base options' OutputColumnNames " +
+                $"({string.Join(", ", options.OutputColumnNames ?? [])}).", nameof(ScoreColumnName));
+    }
 
     /// <summary>Checks the metric on its own; the one place it is validated. Messages name the option.</summary>
     internal void Validate()

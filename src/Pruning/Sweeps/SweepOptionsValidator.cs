@@ -55,11 +55,7 @@ internal static class SweepOptionsValidator
         if (options.StartupTrials < 1)
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.StartupTrials), options.StartupTrials, $"{Name}.{nameof(SweepOptions.StartupTrials)} must be at least 1; got {options.StartupTrials}.");
         if (options.Metric is null) throw new ArgumentNullException(nameof(SweepOptions.Metric), $"{Name}.{nameof(SweepOptions.Metric)} must be set.");
-        options.Metric.Validate();
-        if (options.Metric.Kind != SweepMetricKind.Custom && !(options.BaseOptions.OutputColumnNames ?? []).Contains(options.Metric.ScoreColumnName, StringComparer.Ordinal))
-            throw new ArgumentException(
-                $"{nameof(SweepMetric)}.{nameof(SweepMetric.ScoreColumnName)} '{options.Metric.ScoreColumnName}' is not one of the base options' OutputColumnNames " +
-                $"({string.Join(", ", options.BaseOptions.OutputColumnNames ?? [])}).", nameof(SweepMetric.ScoreColumnName));
+        options.Metric.Validate(options.BaseOptions);
         if (options.Objective is null) throw new ArgumentNullException(nameof(SweepOptions.Objective), $"{Name}.{nameof(SweepOptions.Objective)} must be set.");
         options.Objective.Validate();
         if (options.Parameters is null) throw new ArgumentNullException(nameof(SweepOptions.Parameters), $"{Name}.{nameof(SweepOptions.Parameters)} must be set.");

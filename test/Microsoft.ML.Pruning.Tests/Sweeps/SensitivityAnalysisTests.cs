@@ -145,6 +145,7 @@ public sealed class SensitivityAnalysisTests
         StringAssert.Contains(Fails(o => o.Sparsities = []).Message, "Sparsities");
         StringAssert.Contains(Fails(o => o.BaseOptions = null).Message, "BaseOptions");
         StringAssert.Contains(Fails(o => o.Metric = new SweepMetric { Kind = SweepMetricKind.Accuracy, ScoreColumnName = "Score" }).Message, "LabelColumnName");
+        StringAssert.Contains(Fails(o => o.Metric = SweepMetric.Accuracy("Label", "NotAnOutput")).Message, "ScoreColumnName 'NotAnOutput'");
         StringAssert.Contains(Fails(o => o.Layers = ["fc9.weight"]).Message, "'fc9.weight'");
         StringAssert.Contains(Fails(o => o.BaseOptions!.Granularity = PruningGranularity.NM).Message, "NM");
         StringAssert.Contains(Fails(o => o.BaseOptions!.CalibrationRows = 0).Message, "CalibrationRows");
