@@ -113,12 +113,12 @@ var sweepOptions = new SweepOptions
     Parameters =
     {
         // The sensitivity allocation reaches at most the largest analysed sparsity: stay below it.
-        SweepParameter.Range(SweepParameter.Sparsity, 0.1, 0.9 * sensitivitySparsities.Max()),
+        SweepParameter.Range(SweepParameter.Sparsity, 0.02, 0.9 * sensitivitySparsities.Max()),
         SweepParameter.Choice(SweepParameter.LayerAllocation, "uniform", "sensitivity"),
     },
     Sensitivity = sensitivity,
     Metric = fidelity,
-    Objective = SweepObjective.Minimize(SweepQuantity.LatencyBatch1, SweepConstraint.AtLeast(SweepQuantity.Metric, 0.9)),
+    Objective = SweepObjective.Minimize(SweepQuantity.LatencyBatch1, SweepConstraint.AtLeast(SweepQuantity.Metric, 0.7)),
     Strategy = quick ? SweepStrategy.Random : SweepStrategy.Tpe,
     StartupTrials = 6,
     MaxTrials = trials,
