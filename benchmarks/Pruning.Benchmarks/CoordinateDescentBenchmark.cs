@@ -34,6 +34,7 @@ internal static class CoordinateDescentBenchmark
         string output = Path.GetFullPath(args.String("output", Path.Combine(Path.GetTempPath(), "pruning-benchmarks", "coordinate-descent")));
         string python = args.String("python", "/usr/bin/python3");
         string peer = args.String("peer", PythonPeer.FindScript("ridge_refit.py"));
+        double adaptivePower = double.Parse(args.String("adaptive-power", new CoordinateDescentPruningOptions().AdaptivePower.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         args.ThrowIfUnknown();
         if (!(ridge >= 0)) throw new ArgumentException($"--ridge must be ≥ 0; got {ridge}.");
         Directory.CreateDirectory(output);
@@ -55,7 +56,7 @@ internal static class CoordinateDescentBenchmark
         CoordinateDescentPruningOptions Cd(double sparsity, bool sequential) => new()
         {
             Model = dense, OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = sparsity,
-            Scope = PruningScope.Layer, CalibrationRows = calibrationRows, Sequential = sequential,
+            Scope = PruningScope.Layer, CalibrationRows = calibrationRows, Sequential = sequential, AdaptivePower = adaptivePower,
         };
 
         var results = new List<Result>();

@@ -82,6 +82,14 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     /// </summary>
     public double Damping { get; set; }
 
+    /// <summary>
+    /// γ of the adaptive Lasso (Zou 2006): weight j of a row is penalised by λ·(mean|w| / |w_j|)^γ, w the row's dense
+    /// weights, so the solver trades what each weight carries on the calibration data against how large training made it.
+    /// 0 is the plain Lasso. Default 1. A weight that is already 0 stays 0. With <see cref="Lambda"/>, λ applies to the
+    /// weighted penalty (an average weight is penalised by λ).
+    /// </summary>
+    public double AdaptivePower { get; set; } = 1;
+
     /// <summary>At most this many coordinate passes per λ and row. Default 10,000.</summary>
     public int MaxIterations { get; set; } = 10_000;
 
@@ -168,6 +176,8 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
         }
         if (!(Damping >= 0) || double.IsInfinity(Damping))
             throw new ArgumentOutOfRangeException(nameof(Damping), Damping, $"{nameof(Damping)} must be a finite value ≥ 0; got {Damping}.");
+        if (!(AdaptivePower >= 0) || double.IsInfinity(AdaptivePower))
+            throw new ArgumentOutOfRangeException(nameof(AdaptivePower), AdaptivePower, $"{nameof(AdaptivePower)} must be a finite value ≥ 0 (0 for the plain Lasso); got {AdaptivePower}.");
         if (MaxIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, $"{nameof(MaxIterations)} must be at least 1; got {MaxIterations}.");
         if (!(Tolerance > 0) || double.IsInfinity(Tolerance))

@@ -11,6 +11,12 @@ namespace Microsoft.ML.Pruning.Solvers;
 /// </summary>
 /// <remarks>
 /// <para>
+/// <b>Penalty factors.</b> With <see cref="LassoRowState.PenaltyFactors"/> p (the adaptive Lasso) the penalty is
+/// λ·Σ_j p_j|β_j|: the threshold of coordinate j is λ·p_j, the dual constraint |x_jᵀθ| ≤ p_j, so the dual scale is
+/// max(λ, max_j |c_j − q_j| / p_j) and the screening test compares with p_j instead of 1. Everything below is the
+/// case p = 1.
+/// </para>
+/// <para>
 /// <b>Update.</b> With q = G·β kept current, the exact minimiser along coordinate j is
 /// β_j ← S(G_jj·β_j + c_j − q_j, λ) / G_jj (S = soft-thresholding). Computing it is O(1); only a change of β_j costs
 /// O(n), the axpy q += Δ·G[:, j] on a contiguous row of the symmetric G.
@@ -94,7 +100,7 @@ internal static class CoordinateDescentLasso
         var previousActive = new List<int>();
         double Objective(double[] b, double[] qb) =>
             (0.5 * Math.Max(yy - (2 * TensorPrimitives.Dot<double>(c, b)) + TensorPrimitives.Dot<double>(b, qb), 0)) +
-            (lambda * TensorPrimitives.SumOfMagnitudes<double>(b));
+            (lambda * state.PenaltyNorm(b));
         int epochs = 0;
         double gap = DualityGap(state, lambda, out double objective);
         bool converged = gap <= gapTarget;
@@ -186,7 +192,7 @@ internal static class CoordinateDescentLasso
         double yy = state.TargetSquaredNorm;
         double residual = state.ResidualSquaredNorm();
         double yResidual = yy - TensorPrimitives.Dot<double>(c, state.Beta);
-        primal = (0.5 * residual) + (lambda * TensorPrimitives.SumOfMagnitudes<double>(state.Beta));
+        primal = (0.5 * residual) + (lambda * state.PenaltyNorm(state.Beta));
         if (dualScale == 0)
         {
             // λ = 0 and c = q: β solves the normal equations exactly.
@@ -228,7 +234,7 @@ internal static class CoordinateDescentLasso
         double gjj = state.Gram.Diagonal(j);
         double old = state.Beta[j];
         double t = (gjj * old) + state.RightHandSide[j] - state.Q[j];
-        double magnitude = Math.Abs(t) - lambda;
+        double magnitude = Math.Abs(t) - (lambda * state.Penalty(j));
         double updated = magnitude > 0 ? Math.CopySign(magnitude, t) / gjj : 0;
         if (updated == old)
         {
@@ -256,7 +262,7 @@ internal static class CoordinateDescentLasso
             }
 
             double correlation = Math.Abs(c[j] - q[j]) / dualScale;
-            if (correlation + (radius * Math.Sqrt(state.Gram.Diagonal(j))) < 1)
+            if (correlation + (radius * Math.Sqrt(state.Gram.Diagonal(j))) < state.Penalty(j))
             {
                 screened[j] = true;
                 count++;
@@ -278,7 +284,7 @@ internal static class CoordinateDescentLasso
         return count;
     }
 
-    /// <summary>max(λ, ‖c − q‖∞) over the coordinates that are not excluded.</summary>
+    /// <summary>max(λ, max_j |c_j − q_j| / p_j) over the coordinates that are not excluded (‖c − q‖∞ for the plain Lasso).</summary>
     private static double DualScale(LassoRowState state, double lambda)
     {
         double[] c = state.RightHandSide;
@@ -288,7 +294,7 @@ internal static class CoordinateDescentLasso
         {
             if (!state.Excluded[j])
             {
-                scale = Math.Max(scale, Math.Abs(c[j] - q[j]));
+                scale = Math.Max(scale, Math.Abs(c[j] - q[j]) / state.Penalty(j));
             }
         }
 

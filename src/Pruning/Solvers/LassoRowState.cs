@@ -4,8 +4,8 @@ using System.Numerics.Tensors;
 namespace Microsoft.ML.Pruning.Solvers;
 
 /// <summary>
-/// One output row's Lasso problem in Gram form, min_β ½βᵀGβ − cᵀβ + ½‖y‖² + λ‖β‖₁ (= ½‖y − Xβ‖² + λ‖β‖₁), and the
-/// solver's state for it: the current β (kept between calls, so each λ warm-starts from the last) and q = G·β.
+/// One output row's Lasso problem in Gram form, min_β ½βᵀGβ − cᵀβ + ½‖y‖² + λ·Σ_j p_j|β_j| (= ½‖y − Xβ‖² + λ‖β‖₁ when
+/// every penalty factor p_j is 1, the default), and the solver's state for it: the current β (kept between calls, so each λ warm-starts from the last) and q = G·β.
 /// </summary>
 /// <remarks>
 /// For pruning, y = Xw, so c = G·w and ‖y‖² = wᵀGw: <see cref="ForWeights(GramMatrix, ReadOnlySpan{float})"/> computes both once per row. A plain
@@ -48,6 +48,87 @@ internal sealed class LassoRowState
 
     /// <summary>Coordinates fixed at zero (a chosen support's complement, or a trimmed set).</summary>
     public bool[] Excluded { get; }
+
+    /// <summary>
+    /// The ℓ1 penalty factor p_j of each coordinate (glmnet's <c>penalty.factor</c>): the penalty is λ·Σ_j p_j|β_j|. Null
+    /// (default) is the plain Lasso, every p_j = 1. Set by <see cref="SetAdaptivePenalty"/>.
+    /// </summary>
+    public double[]? PenaltyFactors { get; private set; }
+
+    /// <summary>p_j, 1 without penalty factors.</summary>
+    public double Penalty(int j) => PenaltyFactors is { } p ? p[j] : 1;
+
+    /// <summary>
+    /// The adaptive Lasso's penalty (Zou 2006): p_j = (mean_k |w_k| / |w_j|)^γ for the dense weights w of the row, so a
+    /// weight the trained network made small costs more to keep than a large one, and an average one costs λ as in the
+    /// plain Lasso. A weight that is exactly 0 stays 0 (its coordinate is excluded). γ = 0 leaves the plain Lasso.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="gamma"/> negative, NaN or infinite; a weight count that does not match.</exception>
+    public void SetAdaptivePenalty(ReadOnlySpan<float> weights, double gamma)
+    {
+        if (!(gamma >= 0) || double.IsInfinity(gamma))
+        {
+            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "The adaptive Lasso's power γ must be a finite value ≥ 0.");
+        }
+
+        if (weights.Length != Gram.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weights), $"The weight row has {weights.Length} values; G is {Gram.Size} × {Gram.Size}.");
+        }
+
+        if (gamma == 0)
+        {
+            PenaltyFactors = null;
+            return;
+        }
+
+        double mean = 0;
+        foreach (float w in weights)
+        {
+            mean += Math.Abs((double)w);
+        }
+
+        mean /= weights.Length;
+        if (!(mean > 0))
+        {
+            PenaltyFactors = null;
+            return;
+        }
+
+        var factors = new double[weights.Length];
+        for (int j = 0; j < weights.Length; j++)
+        {
+            double magnitude = Math.Abs((double)weights[j]);
+            if (magnitude == 0)
+            {
+                Excluded[j] = true;
+                factors[j] = 1;
+            }
+            else
+            {
+                factors[j] = Math.Pow(mean / magnitude, gamma);
+            }
+        }
+
+        PenaltyFactors = factors;
+    }
+
+    /// <summary>Σ_j p_j|β_j| of <paramref name="beta"/>: ‖β‖₁ without penalty factors.</summary>
+    public double PenaltyNorm(ReadOnlySpan<double> beta)
+    {
+        if (PenaltyFactors is not { } p)
+        {
+            return TensorPrimitives.SumOfMagnitudes(beta);
+        }
+
+        double sum = 0;
+        for (int j = 0; j < beta.Length; j++)
+        {
+            sum += p[j] * Math.Abs(beta[j]);
+        }
+
+        return sum;
+    }
 
     /// <summary>
     /// The problem of pruning weights w (given in floats): c = G·w, ‖y‖² = wᵀGw, in doubles.
@@ -104,7 +185,7 @@ internal sealed class LassoRowState
         return new LassoRowState(gram, c, yy);
     }
 
-    /// <summary>λ_max = ‖c‖∞ over the free coordinates: the smallest λ whose solution is β = 0.</summary>
+    /// <summary>λ_max = max_j |c_j| / p_j over the free coordinates (‖c‖∞ for the plain Lasso): the smallest λ whose solution is β = 0.</summary>
     public double LambdaMax()
     {
         double max = 0;
@@ -112,7 +193,7 @@ internal sealed class LassoRowState
         {
             if (!Excluded[j])
             {
-                max = Math.Max(max, Math.Abs(RightHandSide[j]));
+                max = Math.Max(max, Math.Abs(RightHandSide[j]) / Penalty(j));
             }
         }
 

@@ -46,6 +46,12 @@ internal sealed class LassoSolverOptions
     /// </summary>
     public double RankDeficientDamping { get; set; } = 0.01;
 
+    /// <summary>
+    /// γ of the adaptive Lasso (<see cref="LassoRowState.SetAdaptivePenalty"/>): each weight's ℓ1 penalty is
+    /// λ·(mean|w| / |w_j|)^γ for the row's dense weights w. Default 0: the plain Lasso.
+    /// </summary>
+    public double AdaptivePower { get; set; }
+
     /// <summary>Threads over output rows; -1 for as many as the runtime likes. Default -1.</summary>
     public int MaxDegreeOfParallelism { get; set; } = -1;
 
@@ -73,6 +79,11 @@ internal sealed class LassoSolverOptions
         if (!(RankDeficientDamping >= 0) || double.IsInfinity(RankDeficientDamping))
         {
             throw new ArgumentOutOfRangeException(nameof(RankDeficientDamping), RankDeficientDamping, "Damping must be a finite value ≥ 0.");
+        }
+
+        if (!(AdaptivePower >= 0) || double.IsInfinity(AdaptivePower))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AdaptivePower), AdaptivePower, "The adaptive Lasso's power γ must be a finite value ≥ 0.");
         }
 
         if (MaxDegreeOfParallelism == 0 || MaxDegreeOfParallelism < -1)

@@ -64,9 +64,16 @@ internal static class LayerLassoSolver
             throw new ArgumentOutOfRangeException(nameof(cross), $"C is {cross.Size} × {cross.Size}; G is {n} × {n}.");
         }
 
-        Parallel.For(0, rows, parallel, i => states[i] = cross is null
-            ? LassoRowState.ForWeights(solveGram, weights.AsSpan(i * n, n))
-            : LassoRowState.ForWeights(solveGram, cross, weights.AsSpan(i * n, n)));
+        Parallel.For(0, rows, parallel, i =>
+        {
+            states[i] = cross is null
+                ? LassoRowState.ForWeights(solveGram, weights.AsSpan(i * n, n))
+                : LassoRowState.ForWeights(solveGram, cross, weights.AsSpan(i * n, n));
+            if (options.AdaptivePower > 0)
+            {
+                states[i].SetAdaptivePenalty(weights.AsSpan(i * n, n), options.AdaptivePower);
+            }
+        });
         var results = new LassoRowResult[rows];
         var refitDamping = new double[rows];
         double? layerLambda = null;

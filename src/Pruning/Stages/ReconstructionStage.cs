@@ -33,7 +33,7 @@ internal static class ReconstructionStage
         ModelInputBatches batches, IDataView data, Action<int> rowsRead, int seed)
     {
         var kept = KeptCounts(model, layers, options);
-        var solver = new LassoSolverOptions { Tolerance = options.Tolerance, MaxEpochs = options.MaxIterations, RelativeDamping = options.Damping };
+        var solver = new LassoSolverOptions { Tolerance = options.Tolerance, MaxEpochs = options.MaxIterations, RelativeDamping = options.Damping, AdaptivePower = options.AdaptivePower };
         var masks = new PruningMask[layers.Count];
         var report = new List<LayerReconstruction>();
         CalibrationStage.Result? dense = null;
