@@ -88,7 +88,7 @@ internal static class CoordinateDescentLeNet5Benchmark
         text.AppendLine($"The lenet5 benchmark's dense LeNet-5 (the same cached export of `benchmarks/peer/real_models.py`: {export.Epochs} epochs on the full " +
             $"Fashion-MNIST, {export.Parameters:N0} parameters), pruned once, no fine-tuning, each of its {prunable.Length} weights " +
             $"({string.Join(", ", prunable)}) to the sparsity. *cd sequential*: `ml.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions " +
-            $"{{ Sparsity = …, Scope = Layer, CalibrationRows = {calibrationRows}, MaxConvPositionsPerRow = {convPositions} }})` (Lasso support by " +
+            $"{{ Sparsity = …, Scope = Layer, CalibrationRows = {calibrationRows}, MaxConvPositionsPerRow = {convPositions} }})` (adaptive-Lasso support (the default AdaptivePower = 1) by " +
             "coordinate descent, least-squares refit; each layer calibrated on the already-pruned model; the Gemm layers fit the dense model's " +
             "output, the Conv layers their own input's X·w), *cd parallel* the same with `Sequential = false` (every layer on the dense model's " +
             $"activations), *magnitude* `Magnitude(Scope = Layer)`. Calibration: the first {calibrationRows:N0} training images in file order; a Conv " +

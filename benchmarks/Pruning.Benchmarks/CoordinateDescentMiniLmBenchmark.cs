@@ -20,7 +20,7 @@ internal static class CoordinateDescentMiniLmBenchmark
     /// <summary>The MatMul weights of one encoder layer, in graph order (the export's query, key, value, attention output, FFN in, FFN out).</summary>
     private static readonly string[] Roles = ["Q", "K", "V", "attention output", "FFN in", "FFN out"];
 
-    private static readonly string[] Modes = ["sequential", "parallel"];
+    private static readonly string[] Modes = ["sequential", "parallel", "sequential-per-row", "parallel-per-row"];
 
     /// <summary>One method: cosine to the dense embeddings on the held-out and on the calibration lines, zeros over the pruned weights, prune time, report rows.</summary>
     private sealed record Result(string Method, MiniLmSetup.Similarity HeldOut, MiniLmSetup.Similarity Calibration, double Zeros, double PruneSeconds,
@@ -39,9 +39,12 @@ internal static class CoordinateDescentMiniLmBenchmark
         string toleranceText = args.String("tolerance", "1e-4");
         int seed = args.Int("seed", 1, min: 0);
         string textFolder = args.String("text", FortuneLines.DebianFolder);
+        var defaults = new CoordinateDescentPruningOptions();
+        double adaptivePower = double.Parse(args.String("adaptive-power", defaults.AdaptivePower.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        bool sameSparsityPerRow = args.String("same-sparsity-per-row", defaults.SameSparsityPerRow ? "true" : "false") == "true";
         args.ThrowIfUnknown();
         if (modes.Length == 0 || modes.Any(m => !Modes.Contains(m)) || modes.Distinct().Count() != modes.Length)
-            throw new ArgumentException($"--modes takes sequential and/or parallel, comma-separated; got '{string.Join(',', modes)}'.");
+            throw new ArgumentException($"--modes takes {string.Join(", ", Modes)}, comma-separated (-per-row: SameSparsityPerRow = true); got '{string.Join(',', modes)}'.");
         if (feed is not ("padded" or "by-length"))
             throw new ArgumentException($"--feed takes padded or by-length; got '{feed}'.");
         if (!double.TryParse(toleranceText, NumberStyles.Float, CultureInfo.InvariantCulture, out double tolerance) || !(tolerance > 0))
@@ -94,7 +97,8 @@ internal static class CoordinateDescentMiniLmBenchmark
             {
                 Model = model.Dense, InputColumnNames = MiniLmSetup.InputColumns, OutputColumnNames = [MiniLmSetup.HiddenState],
                 Sparsity = sparsity, Scope = PruningScope.Layer, ExcludedLayers = [.. excluded], CalibrationRows = calibrationCount,
-                Sequential = mode == "sequential", MaxIterations = maxIterations, Tolerance = tolerance, Seed = seed,
+                Sequential = mode.StartsWith("sequential", StringComparison.Ordinal), MaxIterations = maxIterations, Tolerance = tolerance, Seed = seed,
+                AdaptivePower = adaptivePower, SameSparsityPerRow = sameSparsityPerRow || mode.EndsWith("-per-row", StringComparison.Ordinal),
             })));
         }
         results.Add(Measure("magnitude", ml.Pruning().Magnitude(new MagnitudePruningOptions
@@ -104,14 +108,14 @@ internal static class CoordinateDescentMiniLmBenchmark
         })));
 
         var setup = new Setup(sparsity, calibrationCount, heldOutCount, maxTokens, available, feed, maxIterations, tolerance, seed, textFolder,
-            lines.Usable, calibration, layers, excluded, sequentialMiB, parallelMiB);
+            lines.Usable, calibration, layers, excluded, sequentialMiB, parallelMiB, adaptivePower, sameSparsityPerRow);
         return Report(args, model, setup, labels, results);
     }
 
     /// <summary>What the run was given and chose, for the report.</summary>
     private sealed record Setup(double Sparsity, int CalibrationCount, int HeldOutCount, int MaxTokens, int AvailableLayers, string Feed,
         int MaxIterations, double Tolerance, int Seed, string TextFolder, int UsableLines, MiniLmSetup.Tokens Calibration,
-        IReadOnlyList<PrunableWeight> Layers, string[] Excluded, double SequentialMiB, double ParallelMiB);
+        IReadOnlyList<PrunableWeight> Layers, string[] Excluded, double SequentialMiB, double ParallelMiB, double AdaptivePower, bool SameSparsityPerRow);
 
     /// <summary>
     /// The first <paramref name="count"/> MatMul weights in graph order (six per encoder layer, checked by shape), of
@@ -176,9 +180,11 @@ internal static class CoordinateDescentMiniLmBenchmark
             "the pooler is not on the path to `last_hidden_state`). No fine-tuning.");
         text.AppendLine();
         text.AppendLine($"*cd sequential*: `ml.Pruning().CoordinateDescent(new CoordinateDescentPruningOptions {{ Sparsity = {s.Sparsity.ToString(c)}, " +
-            $"Scope = Layer, CalibrationRows = {s.CalibrationCount}, MaxIterations = {s.MaxIterations}, Tolerance = {s.Tolerance.ToString(c)} }})`: each " +
+            $"Scope = Layer, CalibrationRows = {s.CalibrationCount}, MaxIterations = {s.MaxIterations}, Tolerance = {s.Tolerance.ToString(c)}, AdaptivePower = {s.AdaptivePower.ToString(c)}, SameSparsityPerRow = {(s.SameSparsityPerRow ? "true" : "false")} }})`: each " +
             "layer in graph order is calibrated on the model with the earlier layers already pruned and fits the dense model's output of that layer " +
-            "(Lasso support, least-squares refit); *cd parallel* the same with `Sequential = false` (every layer on the dense model's activations, one " +
+            "(adaptive-Lasso support, the default AdaptivePower = 1, one λ per layer, least-squares refit); *cd sequential-per-row* the same with " +
+            "`SameSparsityPerRow = true` (every output row keeps half its weights, each row its own λ, as Wanda and SparseGPT compare weights per output); " +
+            "*cd parallel* the same as cd sequential with `Sequential = false` (every layer on the dense model's activations, one " +
             "calibration pass); *magnitude* `Magnitude(Scope = Layer)`. Text: the minilm benchmark's lines (Debian's fortunes, " +
             $"{s.UsableLines:N0} usable lines shuffled with seed {s.Seed}); the first {s.HeldOutCount} are held out (the minilm benchmark's held-out " +
             $"lines), the next {s.CalibrationCount} calibrate (the first of its training lines). Tokens as there: `BertTokenizer`, lower-cased, " +
@@ -225,7 +231,7 @@ internal static class CoordinateDescentMiniLmBenchmark
             double layerSeconds = r.Reconstruction.Sum(l => l.Elapsed.TotalSeconds);
             text.AppendLine($"{r.Method}, per layer (`PruningReport.Reconstruction`: λ per calibration position, relative error ‖X(W − Ŵ)ᵀ‖/‖XWᵀ‖ on the " +
                 $"inputs it was solved with, largest relative duality gap over the rows, coordinate passes over all rows and the λ search, positions = " +
-                $"rows of X (tokens), time = {(r.Method == "cd sequential" ? "the layer's calibration pass + solve" : "solve; the first layer's includes the one calibration pass of all layers")}; " +
+                $"rows of X (tokens), time = {(r.Method.StartsWith("cd sequential", StringComparison.Ordinal) ? "the layer's calibration pass + solve" : "solve; the first layer's includes the one calibration pass of all layers")}; " +
                 $"the layers' times add up " +
                 $"to {Format.Seconds(layerSeconds)} of {Format.Seconds(r.PruneSeconds)}):");
             text.AppendLine();

@@ -6,7 +6,8 @@ namespace Microsoft.ML.Pruning;
 /// <summary>
 /// Options of <c>mlContext.Pruning().CoordinateDescent(options)</c>: each Gemm, MatMul and Conv layer is pruned so that it still
 /// computes what it computed on calibration data. Per output row w of a layer with inputs X, the solver minimises
-/// ½‖X(w − ŵ)‖² + λ‖ŵ‖₁ by coordinate descent on G = XᵀX; λ is found for the target sparsity (or given as
+/// ½‖X(w − ŵ)‖² + λ·Σ_j p_j|ŵ_j| by coordinate descent on G = XᵀX, with the adaptive Lasso's p_j = (mean|w| / |w_j|)^γ
+/// (<see cref="AdaptivePower"/>; γ = 0 is the plain Lasso); λ is found for the target sparsity (or given as
 /// <see cref="Lambda"/>), and by default the chosen weights are refit by least squares (<see cref="Refit"/>).
 /// No labels and no gradients are needed.
 /// </summary>
@@ -89,6 +90,13 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     /// weighted penalty (an average weight is penalised by λ).
     /// </summary>
     public double AdaptivePower { get; set; } = 1;
+
+    /// <summary>
+    /// Every output row of a Gemm/MatMul layer keeps the same share of its weights (the layer's kept count split evenly, the
+    /// first rows keeping one more when it does not divide), each row with its own λ, as Wanda and SparseGPT compare weights
+    /// per output. Default false: one λ for the whole layer, so rows that carry more of the layer's output keep more weights.
+    /// </summary>
+    public bool SameSparsityPerRow { get; set; }
 
     /// <summary>At most this many coordinate passes per λ and row. Default 10,000.</summary>
     public int MaxIterations { get; set; } = 10_000;

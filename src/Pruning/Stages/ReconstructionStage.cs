@@ -153,7 +153,9 @@ internal static class ReconstructionStage
             ? SparsityTarget.RefitOnSupport(patternSupport)
             : options.Lambda is double lambda
                 ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
-                : SparsityTarget.PerLayer(kept, options.Refit);
+                : options.SameSparsityPerRow
+                    ? SparsityTarget.PerRow(EvenCounts(kept, outputs), options.Refit)
+                    : SparsityTarget.PerLayer(kept, options.Refit);
         if (options.Pattern is { } notedPattern) notes.Add($"N:M {notedPattern}: each row's support chosen by |w|·√G_jj and refit by least squares.");
         var solution = LayerLassoSolver.Solve(problem, solved, outputs, target, solver, problemCross);
         watch.Stop();
@@ -241,6 +243,14 @@ internal static class ReconstructionStage
         string message = $"{gram.CalibrationRows ?? 0} calibration positions for {inputs} inputs: G = XᵀX is singular; solving with relative damping {damping.ToString("G3", CultureInfo.InvariantCulture)}.";
         services.Warning($"Layer '{layer}': {message}");
         return message;
+    }
+
+    /// <summary><paramref name="total"/> split over <paramref name="rows"/>: the first rows keep one more when it does not divide.</summary>
+    internal static int[] EvenCounts(long total, int rows)
+    {
+        var counts = new int[rows];
+        for (int i = 0; i < rows; i++) counts[i] = (int)((total / rows) + (i < total % rows ? 1 : 0));
+        return counts;
     }
 
     /// <summary>[rows, columns] row-major to [columns, rows].</summary>

@@ -231,4 +231,123 @@ public sealed class CoordinateDescentLassoTests
         Assert.AreEqual("lambda", e.ParamName);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparsityTarget.FixedLambda(lambda));
     }
+
+    [TestMethod]
+    [DataRow(0.3)]
+    [DataRow(0.03)]
+    public void Solve_AdaptivePenalty_SatisfiesWeightedKktConditions(double lambdaFraction)
+    {
+        var problem = new LassoTestProblem(calibrationRows: 80, inputs: 30, outputs: 1, seed: 23);
+        LassoRowState state = problem.State(0);
+        state.SetAdaptivePenalty(problem.W.AsSpan(0, problem.Inputs), 1);
+        double lambda = lambdaFraction * state.LambdaMax();
+
+        CoordinateDescentLasso.Solve(state, lambda, Tight);
+
+        var q = new double[problem.Inputs];
+        problem.Gram.Multiply(state.Beta, q);
+        double meanMagnitude = 0;
+        for (int j = 0; j < problem.Inputs; j++) meanMagnitude += Math.Abs((double)problem.W[j]) / problem.Inputs;
+        int nonZeros = 0;
+        for (int j = 0; j < problem.Inputs; j++)
+        {
+            double penalty = meanMagnitude / Math.Abs((double)problem.W[j]);
+            Assert.AreEqual(penalty, state.Penalty(j), 1e-9 * penalty, $"p_{j}");
+            double correlation = state.RightHandSide[j] - q[j];
+            if (state.Beta[j] == 0)
+            {
+                Assert.IsLessThanOrEqualTo(lambda * penalty * (1 + 1e-6), Math.Abs(correlation), $"zero coordinate {j}");
+            }
+            else
+            {
+                nonZeros++;
+                Assert.AreEqual(lambda * penalty * Math.Sign(state.Beta[j]), correlation, 1e-5 * lambda * penalty, $"non-zero coordinate {j}");
+            }
+        }
+
+        Assert.IsGreaterThan(0, nonZeros);
+        Assert.IsLessThan(problem.Inputs, nonZeros);
+    }
+
+    [TestMethod]
+    public void Solve_AdaptivePenalty_EqualsThePlainLassoOnRescaledInputs()
+    {
+        // min ½‖y − Xβ‖² + λΣp_j|β_j| is the plain Lasso in u = p∘β on the inputs X·diag(1/p): G' = D G D, c' = D c, D = diag(1/p).
+        var problem = new LassoTestProblem(calibrationRows: 70, inputs: 20, outputs: 1, seed: 29);
+        LassoRowState adaptive = problem.State(0);
+        adaptive.SetAdaptivePenalty(problem.W.AsSpan(0, problem.Inputs), 1.5);
+        int n = problem.Inputs;
+        var scaled = new double[n * n];
+        var column = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            for (int k = 0; k < n; k++) scaled[(j * n) + k] = problem.Gram.Column(j)[k] / (adaptive.Penalty(j) * adaptive.Penalty(k));
+        }
+
+        var c = new double[n];
+        for (int j = 0; j < n; j++) c[j] = adaptive.RightHandSide[j] / adaptive.Penalty(j);
+        var plain = new LassoRowState(GramMatrix.FromValues(scaled, n), c, adaptive.TargetSquaredNorm);
+        Assert.AreEqual(plain.LambdaMax(), adaptive.LambdaMax(), 1e-9 * plain.LambdaMax());
+        double lambda = 0.05 * adaptive.LambdaMax();
+
+        LassoRowResult a = CoordinateDescentLasso.Solve(adaptive, lambda, Tight);
+        LassoRowResult b = CoordinateDescentLasso.Solve(plain, lambda, Tight);
+
+        Assert.AreEqual(b.Objective, a.Objective, 1e-8 * b.Objective);
+        for (int j = 0; j < n; j++) Assert.AreEqual(plain.Beta[j] / adaptive.Penalty(j), adaptive.Beta[j], 1e-6 * (1 + Math.Abs(adaptive.Beta[j])), $"coordinate {j}");
+        Assert.IsGreaterThan(0, a.NonZeros);
+    }
+
+    [TestMethod]
+    public void Solve_AdaptivePenaltyWithScreening_KeepsTheSolutionOfTheUnscreenedSolve()
+    {
+        var problem = new LassoTestProblem(calibrationRows: 120, inputs: 60, outputs: 4, seed: 31);
+        int screenedSomewhere = 0;
+        for (int row = 0; row < problem.Outputs; row++)
+        {
+            foreach (double fraction in new[] { 0.5, 0.1, 0.02 })
+            {
+                LassoRowState screened = problem.State(row);
+                LassoRowState plain = problem.State(row);
+                screened.SetAdaptivePenalty(problem.W.AsSpan(row * problem.Inputs, problem.Inputs), 1);
+                plain.SetAdaptivePenalty(problem.W.AsSpan(row * problem.Inputs, problem.Inputs), 1);
+                double lambda = fraction * screened.LambdaMax();
+
+                LassoRowResult withScreening = CoordinateDescentLasso.Solve(screened, lambda, new LassoSolverOptions { Tolerance = 1e-12, Screening = true });
+                CoordinateDescentLasso.Solve(plain, lambda, new LassoSolverOptions { Tolerance = 1e-12, Screening = false });
+
+                screenedSomewhere += withScreening.Screened;
+                for (int j = 0; j < problem.Inputs; j++)
+                {
+                    Assert.AreEqual(plain.Beta[j] != 0, screened.Beta[j] != 0, $"row {row}, λ/λmax {fraction}, coordinate {j}");
+                    Assert.AreEqual(plain.Beta[j], screened.Beta[j], 1e-6);
+                }
+            }
+        }
+
+        Assert.IsGreaterThan(0, screenedSomewhere);
+    }
+
+    [TestMethod]
+    public void SetAdaptivePenalty_ZeroWeight_StaysZeroAndGammaZeroIsThePlainLasso()
+    {
+        var problem = new LassoTestProblem(calibrationRows: 50, inputs: 10, outputs: 1, seed: 37);
+        var w = problem.W.AsSpan(0, problem.Inputs).ToArray();
+        w[3] = 0;
+        var gram = problem.Gram;
+        LassoRowState state = LassoRowState.ForWeights(gram, w);
+        state.SetAdaptivePenalty(w, 1);
+
+        CoordinateDescentLasso.Solve(state, 1e-6 * state.LambdaMax(), Tight);
+
+        Assert.IsTrue(state.Excluded[3]);
+        Assert.AreEqual(0.0, state.Beta[3]);
+        Assert.IsGreaterThan(5, state.NonZeros());
+
+        LassoRowState plain = problem.State(0);
+        plain.SetAdaptivePenalty(problem.W.AsSpan(0, problem.Inputs), 0);
+        Assert.IsNull(plain.PenaltyFactors);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => plain.SetAdaptivePenalty(problem.W.AsSpan(0, problem.Inputs), -1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LassoSolverOptions { AdaptivePower = double.PositiveInfinity }.Validate());
+    }
 }

@@ -223,6 +223,26 @@ public sealed class CoordinateDescentTests
     }
 
     [TestMethod]
+    public void CoordinateDescent_SameSparsityPerRow_EveryRowKeepsItsShare()
+    {
+        var ml = new MLContext(1);
+        var (model, train, _) = Trained.Value;
+
+        int[] RowCounts(bool perRow, string layer, int rows, int inputs)
+        {
+            var pruned = Densified(ml.Pruning().CoordinateDescent(Options(model, 0.5, o => o.SameSparsityPerRow = perRow)).Fit(train).Model);
+            var w = Weights(pruned, layer);
+            return [.. Enumerable.Range(0, rows).Select(r => w.Skip(r * inputs).Take(inputs).Count(v => v != 0))];
+        }
+
+        // fc1 is [32, 8] (4 kept per row at 50 %), fc2 [16, 32] (16 per row).
+        CollectionAssert.AreEqual(Enumerable.Repeat(4, 32).ToArray(), RowCounts(true, "fc1.weight", 32, 8));
+        CollectionAssert.AreEqual(Enumerable.Repeat(16, 16).ToArray(), RowCounts(true, "fc2.weight", 16, 32));
+        // One λ per layer (the default) lets the rows differ.
+        Assert.IsGreaterThan(1, RowCounts(false, "fc1.weight", 32, 8).Distinct().Count());
+    }
+
+    [TestMethod]
     public void CoordinateDescent_GlobalScope_KeepsMagnitudesPerLayerCounts()
     {
         var ml = new MLContext(1);
@@ -326,7 +346,7 @@ public sealed class CoordinateDescentTests
         {
             ModelPath = "model.onnx", OutputColumnNames = Outputs, InputColumnNames = Inputs, Sparsity = 0, Lambda = 0.25, Damping = 0.02,
             MaxIterations = 77, Tolerance = 1e-5, ConsumerWeighting = false, FreeIntercept = false, PaddingMaskInput = "mask", Sequential = false, Refit = false, CalibrationRows = 300, Scope = PruningScope.Global,
-            MaxConvPositionsPerRow = 500, MaxGramMegabytes = 99,
+            MaxConvPositionsPerRow = 500, MaxGramMegabytes = 99, AdaptivePower = 0.5, SameSparsityPerRow = true,
             ExcludedLayers = { "fc3.weight" }, FineTune = new FineTuneOptions { Epochs = 2 },
         };
         string json = JsonSerializer.Serialize(options);
@@ -343,6 +363,9 @@ public sealed class CoordinateDescentTests
         Assert.IsFalse(back.Refit);
         Assert.AreEqual(500, back.MaxConvPositionsPerRow);
         Assert.AreEqual(99, back.MaxGramMegabytes);
+        Assert.AreEqual(0.5, back.AdaptivePower);
+        Assert.IsTrue(back.SameSparsityPerRow);
+        Assert.AreEqual(1.0, new CoordinateDescentPruningOptions().AdaptivePower);
         Assert.AreEqual(PruningScope.Global, back.Scope);
         Assert.AreEqual(PruningScope.Layer, new CoordinateDescentPruningOptions().Scope);
     }
@@ -366,6 +389,7 @@ public sealed class CoordinateDescentTests
 
     [TestMethod]
     [DataRow("Damping")]
+    [DataRow("AdaptivePower")]
     [DataRow("MaxIterations")]
     [DataRow("Tolerance")]
     [DataRow("MaxConvPositionsPerRow")]
@@ -376,6 +400,7 @@ public sealed class CoordinateDescentTests
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Pruning().CoordinateDescent(Options(TestData.Mlp(), 0.5, o =>
         {
             if (option == "Damping") o.Damping = -0.1;
+            if (option == "AdaptivePower") o.AdaptivePower = double.NaN;
             if (option == "MaxIterations") o.MaxIterations = 0;
             if (option == "Tolerance") o.Tolerance = 0;
             if (option == "MaxConvPositionsPerRow") o.MaxConvPositionsPerRow = 0;
