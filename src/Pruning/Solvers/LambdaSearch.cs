@@ -43,30 +43,17 @@ internal static class LambdaSearch
         double below = double.NaN;
         long belowCount = 0;
         double lambda = lambdaMax;
-        for (int t = 1; t < options.PathLength; t++)
+        // The path, then (when its end still keeps too few) its extension, one step of the same ratio at a time.
+        double ratio = Math.Pow(options.PathMinRatio, 1.0 / (options.PathLength - 1));
+        for (int t = 1; t < ExtensionFactor * options.PathLength; t++)
         {
-            lambda = lambdaMax * Math.Pow(options.PathMinRatio, t / (double)(options.PathLength - 1));
-            count = solve.SolveAt(lambda);
-            if (count == target)
+            double next = t < options.PathLength ? lambdaMax * Math.Pow(options.PathMinRatio, t / (double)(options.PathLength - 1)) : lambda * ratio;
+            if (!(next > 0))
             {
-                return new Outcome(lambda, count, true);
-            }
-
-            if (count > target)
-            {
-                below = lambda;
-                belowCount = count;
-                solve.KeepOverTarget();
                 break;
             }
 
-            above = lambda;
-        }
-
-        double ratio = Math.Pow(options.PathMinRatio, 1.0 / (options.PathLength - 1));
-        for (int t = options.PathLength; double.IsNaN(below) && t < ExtensionFactor * options.PathLength && lambda * ratio > 0; t++)
-        {
-            lambda *= ratio;
+            lambda = next;
             count = solve.SolveAt(lambda);
             if (count == target)
             {
