@@ -95,6 +95,8 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
     /// Every output row of a Gemm/MatMul layer keeps the same share of its weights (the layer's kept count split evenly, the
     /// first rows keeping one more when it does not divide), each row with its own λ, as Wanda and SparseGPT compare weights
     /// per output. Default false: one λ for the whole layer, so rows that carry more of the layer's output keep more weights.
+    /// Conv layers split their count evenly over groups either way; with <see cref="Lambda"/> or the N:M granularity there
+    /// is no count to split, so those refuse it.
     /// </summary>
     public bool SameSparsityPerRow { get; set; }
 
@@ -184,6 +186,10 @@ public sealed class CoordinateDescentPruningOptions : PruningOptions
         }
         if (!(Damping >= 0) || double.IsInfinity(Damping))
             throw new ArgumentOutOfRangeException(nameof(Damping), Damping, $"{nameof(Damping)} must be a finite value ≥ 0; got {Damping}.");
+        if (SameSparsityPerRow && (Lambda is not null || Granularity == PruningGranularity.NM))
+            throw new ArgumentException(
+                $"{nameof(SameSparsityPerRow)} splits each layer's kept count evenly over its rows; with {(Lambda is not null ? nameof(Lambda) : "Granularity NM")} there is no count to split: " +
+                $"set {nameof(SameSparsityPerRow)} = false.", nameof(SameSparsityPerRow));
         if (!(AdaptivePower >= 0) || double.IsInfinity(AdaptivePower))
             throw new ArgumentOutOfRangeException(nameof(AdaptivePower), AdaptivePower, $"{nameof(AdaptivePower)} must be a finite value ≥ 0 (0 for the plain Lasso); got {AdaptivePower}.");
         if (MaxIterations < 1)

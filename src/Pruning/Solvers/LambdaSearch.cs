@@ -28,7 +28,6 @@ internal static class LambdaSearch
     /// Leaves in <paramref name="solve"/> a solution with exactly <paramref name="target"/> non-zeros when the search
     /// finds one; otherwise the smallest-λ solution found with more (restored), or, when the extended path's end has fewer, that one.
     /// </summary>
-
     public static Outcome ForCount(ICountedLassoSolve solve, double lambdaMax, long target, LassoSolverOptions options)
     {
         ArgumentNullException.ThrowIfNull(solve);

@@ -5,7 +5,8 @@ namespace Microsoft.ML.Pruning.Solvers;
 
 /// <summary>
 /// One output row's Lasso problem in Gram form, min_β ½βᵀGβ − cᵀβ + ½‖y‖² + λ·Σ_j p_j|β_j| (= ½‖y − Xβ‖² + λ‖β‖₁ when
-/// every penalty factor p_j is 1, the default), and the solver's state for it: the current β (kept between calls, so each λ warm-starts from the last) and q = G·β.
+/// every penalty factor p_j is 1, the default), and the solver's state for it: the current β (kept between calls, so
+/// each λ warm-starts from the last) and q = G·β.
 /// </summary>
 /// <remarks>
 /// For pruning, y = Xw, so c = G·w and ‖y‖² = wᵀGw: <see cref="ForWeights(GramMatrix, ReadOnlySpan{float})"/> computes both once per row. A plain

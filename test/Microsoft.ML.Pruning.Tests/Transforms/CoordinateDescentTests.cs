@@ -379,6 +379,19 @@ public sealed class CoordinateDescentTests
     }
 
     [TestMethod]
+    public void CoordinateDescent_SameSparsityPerRowWithLambda_ThrowsNamingIt()
+    {
+        var ml = new MLContext(1);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.Pruning().CoordinateDescent(Options(TestData.Mlp(), 0, o =>
+        {
+            o.Lambda = 0.1;
+            o.SameSparsityPerRow = true;
+        })));
+        Assert.AreEqual("SameSparsityPerRow", ex.ParamName);
+        StringAssert.Contains(ex.Message, "Lambda");
+    }
+
+    [TestMethod]
     public void CoordinateDescent_SparsityAndLambda_ThrowsNamingBoth()
     {
         var ml = new MLContext(1);
