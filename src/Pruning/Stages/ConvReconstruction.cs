@@ -41,10 +41,11 @@ internal static class ConvReconstruction
         var pruned = new float[values.Length];
         var solutions = new LayerLassoSolution?[groups];
         double residual = 0, output = 0;
+        long[] keptPerGroup = ReconstructionStage.EvenCounts(kept, groups);
         for (int g = 0; g < groups; g++)
         {
             float[] w = values.AsSpan((int)(g * block), (int)block).ToArray();
-            long groupKept = kept / groups + (g < kept % groups ? 1 : 0);
+            long groupKept = keptPerGroup[g];
             // The layer's error over all groups: each group's ‖XWᵀ‖² weighs its relative error.
             double norm = groups > 1 ? OutputNormSquared(gram.Groups[g], w, rows, inputs) : 0;
             output += norm;

@@ -154,7 +154,7 @@ internal static class ReconstructionStage
             : options.Lambda is double lambda
                 ? SparsityTarget.FixedLambda(lambda * positions, options.Refit)
                 : options.SameSparsityPerRow
-                    ? SparsityTarget.PerRow(EvenCounts(kept, outputs), options.Refit)
+                    ? SparsityTarget.PerRow(Array.ConvertAll(EvenCounts(kept, outputs), count => checked((int)count)), options.Refit)
                     : SparsityTarget.PerLayer(kept, options.Refit);
         if (options.Pattern is { } notedPattern) notes.Add($"N:M {notedPattern}: each row's support chosen by |w|·√G_jj and refit by least squares.");
         var solution = LayerLassoSolver.Solve(problem, solved, outputs, target, solver, problemCross);
@@ -245,11 +245,11 @@ internal static class ReconstructionStage
         return message;
     }
 
-    /// <summary><paramref name="total"/> split over <paramref name="rows"/>: the first rows keep one more when it does not divide.</summary>
-    internal static int[] EvenCounts(long total, int rows)
+    /// <summary><paramref name="total"/> split over <paramref name="parts"/> (rows of a layer, groups of a Conv): the first parts keep one more when it does not divide.</summary>
+    internal static long[] EvenCounts(long total, int parts)
     {
-        var counts = new int[rows];
-        for (int i = 0; i < rows; i++) counts[i] = (int)((total / rows) + (i < total % rows ? 1 : 0));
+        var counts = new long[parts];
+        for (int i = 0; i < parts; i++) counts[i] = (total / parts) + (i < total % parts ? 1 : 0);
         return counts;
     }
 
